@@ -1,0 +1,567 @@
+"""What an essay claims, how each claim stands, and the record of how that changed.
+
+A claim's status and stage change only through an `Update`: saving an update
+applies it to its claim in the same transaction, so the claim always shows
+what its uncorrected updates say, and django-simple-history records each step.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
+
+
+def stamp(instance, user, reason):
+    """Name who makes the next save of `instance` and why, for its history row.
+
+    Without a user, simple-history falls back to the user of the current
+    request, so an admin request is still attributed.
+    """
+    if user is not None:
+        instance._history_user = user
+    else:
+        # A user stamped for an earlier save must not be credited with this one.
+        instance.__dict__.pop("_history_user", None)
+    instance._change_reason = reason
+
+
+class Actor(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        GOVERNMENT = "government", "Government or government body"
+        PARTY = "party", "Political party"
+        ORGANISATION = "organisation", "Organisation"
+        COUNTRY = "country", "Country or state"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese, as the essay writes it.")
+    name_en = models.CharField("English name", max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return f"{self.name_en} ({self.name})"
+
+
+class Topic(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese.")
+    name_en = models.CharField("English name", max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return f"{self.name_en} ({self.name})"
+
+
+class Track(models.Model):
+    """A named process, such as constitutional amendment, whose progress claims follow."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese.")
+    name_en = models.CharField("English name", max_length=200)
+    description = models.TextField(blank=True, help_text="What the track follows, in Traditional Chinese.")
+    description_en = models.TextField("English description", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return self.name_en
+
+
+class Stage(models.Model):
+    """One rung of a track's ladder; `position` orders the ladder from 1 upwards."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(help_text="Order on the ladder: 1 is the first stage.")
+    slug = models.SlugField()
+    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese.")
+    name_en = models.CharField("English name", max_length=200)
+    description = models.TextField(blank=True, help_text="When a process stands at this stage, in Traditional Chinese.")
+    description_en = models.TextField("English description", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["track", "position"]
+        constraints = [
+            # A ladder has one stage per rung.
+            models.UniqueConstraint(fields=["track", "position"], name="stage_unique_position"),
+            # The seed file and URLs name stages by slug within their track.
+            models.UniqueConstraint(fields=["track", "slug"], name="stage_unique_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.track.name_en}: {self.position}. {self.name_en}"
+
+
+class Source(models.Model):
+    """A document that makes claims, with its full text exactly as published."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=300, help_text="Title in the original language.")
+    title_en = models.CharField("English title", max_length=300)
+    author = models.CharField(max_length=200, help_text="Author's name as published.")
+    author_en = models.CharField("author in English", max_length=200, blank=True)
+    author_affiliation = models.CharField(max_length=300, blank=True)
+    author_affiliation_en = models.CharField("author's affiliation in English", max_length=300, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    publisher_en = models.CharField("publisher in English", max_length=300, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True, validators=[http_url])
+    published_on = models.DateField(null=True, blank=True, help_text="Leave empty when the date is unknown.")
+    language = models.CharField(max_length=20, default="zh-Hant", help_text="BCP 47 tag of the text, e.g. zh-Hant.")
+    text = models.TextField(
+        help_text="The full text exactly as published. Claims point into it by character offsets, "
+        "so an edit that moves or breaks a claim's quote is refused."
+    )
+    content_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 of the text.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title_en"]
+
+    def __str__(self):
+        return self.title_en or self.title
+
+    def broken_anchors(self):
+        """Messages for each saved claim whose quote no longer sits at its offsets in `text`."""
+        if self._state.adding:
+            return []
+        return [
+            f"C{number}: the text at {start}–{end} would no longer read {quote!r}"
+            for number, quote, start, end in self.claims.values_list("number", "quote", "start", "end")
+            if self.text[start:end] != quote
+        ]
+
+    def clean(self):
+        broken = self.broken_anchors()
+        if broken:
+            raise ValidationError({"text": broken})
+
+    def save(self, *args, **kwargs):
+        broken = self.broken_anchors()
+        if broken:
+            raise ValidationError({"text": [f"Source {self.slug!r}: {message}" for message in broken]})
+        self.content_hash = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        super().save(*args, **kwargs)
+
+
+class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        """Claims with a public page: published ones, and withdrawn ones with their reason."""
+        return self.exclude(state=Claim.State.DRAFT)
+
+    def published(self):
+        return self.filter(state=Claim.State.PUBLISHED)
+
+    def due_for_review(self, today):
+        return self.published().filter(next_review_on__lte=today)
+
+
+class ClaimKind(models.TextChoices):
+    ASSERTION = "assertion", "Assertion"
+    ANALYSIS = "analysis", "Analysis"
+    PREDICTION = "prediction", "Prediction"
+    POSITION = "position", "Position"
+
+
+class ClaimStatus(models.TextChoices):
+    NOT_RATED = "not_rated", "Not yet rated"
+    # The veracity scale, for assertions and analyses.
+    ACCURATE = "accurate", "Accurate"
+    MOSTLY_ACCURATE = "mostly_accurate", "Mostly accurate"
+    MIXED = "mixed", "Mixed"
+    INACCURATE = "inaccurate", "Inaccurate"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+    # The progress scale, for predictions and positions.
+    IN_PROGRESS = "in_progress", "In progress"
+    STALLED = "stalled", "Stalled"
+    FULFILLED = "fulfilled", "Fulfilled"
+    PARTLY_FULFILLED = "partly_fulfilled", "Partly fulfilled"
+    NOT_FULFILLED = "not_fulfilled", "Not fulfilled"
+    VOID = "void", "Void (a premise fell away)"
+
+
+# Defined outside Claim so that Claim.Meta's constraints can name them.
+VERACITY_SCALE = (
+    ClaimStatus.NOT_RATED,
+    ClaimStatus.ACCURATE,
+    ClaimStatus.MOSTLY_ACCURATE,
+    ClaimStatus.MIXED,
+    ClaimStatus.INACCURATE,
+    ClaimStatus.UNVERIFIABLE,
+)
+PROGRESS_SCALE = (
+    ClaimStatus.NOT_RATED,
+    ClaimStatus.IN_PROGRESS,
+    ClaimStatus.STALLED,
+    ClaimStatus.FULFILLED,
+    ClaimStatus.PARTLY_FULFILLED,
+    ClaimStatus.NOT_FULFILLED,
+    ClaimStatus.VOID,
+)
+VERACITY_KINDS = (ClaimKind.ASSERTION, ClaimKind.ANALYSIS)
+PROGRESS_KINDS = (ClaimKind.PREDICTION, ClaimKind.POSITION)
+
+
+class ClaimState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Claim(models.Model):
+    Kind = ClaimKind
+    Status = ClaimStatus
+    State = ClaimState
+
+    SCALES = {
+        **{kind: VERACITY_SCALE for kind in VERACITY_KINDS},
+        **{kind: PROGRESS_SCALE for kind in PROGRESS_KINDS},
+    }
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    number = models.PositiveIntegerField(help_text="Public number within the source: 12 is shown as C12.")
+    quote = models.TextField(help_text="The source's exact words, character for character.")
+    start = models.PositiveIntegerField(help_text="Offset of the quote's first character in the source text.")
+    end = models.PositiveIntegerField(help_text="Offset just past the quote's last character.")
+    text_en = models.TextField(
+        "English proposition",
+        help_text="The claim in English as one checkable proposition, naming its actors and dates.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind)
+    actors = models.ManyToManyField(Actor, blank=True, related_name="claims")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    state = models.CharField(
+        "publication state",
+        max_length=20,
+        choices=State,
+        default=State.DRAFT,
+        help_text="Drafts are hidden from the public. Withdrawn claims stay public with the reason.",
+    )
+    withdrawal_reason = models.TextField(blank=True, help_text="Required when the claim is withdrawn.")
+    resolution_criteria = models.TextField(
+        blank=True,
+        help_text="Required for predictions: what observable outcome, by when, fulfils the claim.",
+    )
+    event_on = models.DateField(
+        "event date",
+        null=True,
+        blank=True,
+        help_text="The date the claim is about, where the essay states or implies one.",
+    )
+    due_on = models.DateField(
+        "due date", null=True, blank=True, help_text="For predictions: the date by which to judge it."
+    )
+    next_review_on = models.DateField("next review", null=True, blank=True)
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="The process whose progress this claim follows, if any.",
+    )
+    # Status and stage are written only by Claim.apply_updates().
+    status = models.CharField(max_length=20, choices=Status, default=Status.NOT_RATED)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[actors, topics])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "number"]
+        constraints = [
+            # Readers cite claims as C12 within their source.
+            models.UniqueConstraint(fields=["source", "number"], name="claim_unique_number"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="claim_span_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(state=ClaimState.WITHDRAWN) | ~Q(withdrawal_reason=""),
+                name="claim_withdrawal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ClaimKind.PREDICTION) | ~Q(resolution_criteria=""),
+                name="claim_prediction_has_criteria",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=VERACITY_KINDS, status__in=VERACITY_SCALE)
+                    | Q(kind__in=PROGRESS_KINDS, status__in=PROGRESS_SCALE)
+                ),
+                name="claim_status_fits_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__isnull=True) | Q(track__isnull=False), name="claim_stage_needs_track"
+            ),
+        ]
+        indexes = [
+            # Claim.objects.due_for_review(today): published claims by next review date.
+            models.Index(fields=["state", "next_review_on"], name="claim_review_queue"),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.text_en[:80]}"
+
+    @property
+    def label(self):
+        return f"C{self.number}"
+
+    def statuses(self):
+        """The statuses this claim's kind may take."""
+        return self.SCALES.get(self.kind, ())
+
+    def anchor_errors(self):
+        """Why the quote does not sit at its offsets in the source text, as {field: message}."""
+        if self.source_id is None or self.start is None or self.end is None:
+            return {}
+        found = self.source.text[self.start : self.end]
+        if found != self.quote:
+            return {
+                "quote": f"{self.label}: the source text at {self.start}–{self.end} reads "
+                f"{found!r}, not the quote {self.quote!r}."
+            }
+        return {}
+
+    def stage_errors(self):
+        if self.stage_id is not None and self.stage.track_id != self.track_id:
+            return {"stage": f"{self.label}: stage {self.stage} is not on the claim's track {self.track}."}
+        return {}
+
+    def clean(self):
+        errors = {**self.anchor_errors(), **self.stage_errors()}
+        if self.kind and self.status not in self.statuses():
+            errors["status"] = f"{self.label}: status {self.status!r} does not belong to a {self.kind}."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # The anchor and the track are checked on every save, whatever the path.
+        errors = {**self.anchor_errors(), **self.stage_errors()}
+        if errors:
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+    def anchor_to(self, quote, occurrence=1):
+        """Set quote, start and end from the n-th occurrence of `quote` in the source text."""
+        start = -1
+        for _ in range(occurrence):
+            start = self.source.text.find(quote, start + 1)
+            if start == -1:
+                raise ValidationError({"quote": f"{self.label}: occurrence {occurrence} of {quote!r} is not in the source text."})
+        self.quote, self.start, self.end = quote, start, start + len(quote)
+
+    def live_updates(self):
+        """Updates that stand, in the order they took effect; corrected ones are left out."""
+        return self.updates.filter(correction__isnull=True).order_by("effective_on", "recorded", "pk")
+
+    def apply_updates(self, user=None, reason=""):
+        """Set status and stage from the updates that stand, and save if they changed."""
+        status, stage_id = self.Status.NOT_RATED, None
+        for update in self.live_updates():
+            status = update.status or status
+            stage_id = update.stage_id or stage_id
+        if (status, stage_id) == (self.status, self.stage_id):
+            return False
+        self.status, self.stage_id = status, stage_id
+        stamp(self, user, reason)
+        self.save()
+        return True
+
+    def publish(self, user=None, reason="Published"):
+        if self.state == self.State.PUBLISHED:
+            return False
+        self.state, self.withdrawal_reason = self.State.PUBLISHED, ""
+        stamp(self, user, reason)
+        self.save()
+        return True
+
+    def withdraw(self, reason, user=None):
+        if not reason.strip():
+            raise ValidationError({"withdrawal_reason": f"{self.label}: a withdrawal needs a reason."})
+        self.state, self.withdrawal_reason = self.State.WITHDRAWN, reason
+        stamp(self, user, f"Withdrawn: {reason}")
+        self.save()
+
+
+class ClaimRelation(models.Model):
+    """How one claim bears on another: C40 depends on C12 when C40 falls if C12 is false."""
+
+    class Kind(models.TextChoices):
+        DEPENDS_ON = "depends_on", "depends on"
+        SUPPORTS = "supports", "supports"
+        CONTRADICTS = "contradicts", "contradicts"
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations")
+    to_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="inbound_relations")
+    kind = models.CharField(max_length=20, choices=Kind)
+    note = models.TextField(blank=True, help_text="Why the claims are related, if it is not obvious.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["from_claim", "kind", "to_claim"]
+        constraints = [
+            # One relation of each kind between two claims.
+            models.UniqueConstraint(fields=["from_claim", "to_claim", "kind"], name="relation_unique"),
+            models.CheckConstraint(condition=~Q(from_claim=models.F("to_claim")), name="relation_not_to_itself"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_claim.label} {self.get_kind_display()} {self.to_claim.label}"
+
+
+class Evidence(models.Model):
+    class Bearing(models.TextChoices):
+        SUPPORTS = "supports", "Supports the claim"
+        CONTRADICTS = "contradicts", "Contradicts the claim"
+        CONTEXT = "context", "Context"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
+    url = models.URLField("URL", max_length=500, validators=[http_url])
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    retrieved_on = models.DateField(default=timezone.localdate, help_text="When an analyst last read it.")
+    archive_url = models.URLField(
+        "archive URL", max_length=500, blank=True, validators=[http_url], help_text="A snapshot, in case the page changes."
+    )
+    excerpt = models.TextField(blank=True, help_text="The passage that matters, or a note on it.")
+    bearing = models.CharField(max_length=20, choices=Bearing, default=Bearing.CONTEXT)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "-published_on", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="evidence_url_is_http",
+            ),
+            models.CheckConstraint(
+                condition=Q(archive_url="") | Q(archive_url__startswith="http://") | Q(archive_url__startswith="https://"),
+                name="evidence_archive_url_is_http",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Update(models.Model):
+    """A dated, reasoned change of a claim's status, stage or both: the only way either changes.
+
+    Updates are append-only. A mistaken one is put right by a correction, a new
+    update that names it in `corrects`; the corrected update stays on record.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="updates")
+    status = models.CharField(
+        "new status", max_length=20, choices=ClaimStatus, blank=True, help_text="Leave empty to keep the status."
+    )
+    stage = models.ForeignKey(
+        Stage,
+        verbose_name="new stage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="updates",
+        help_text="Leave empty to keep the stage.",
+    )
+    effective_on = models.DateField(
+        "effective date", default=timezone.localdate, help_text="When the change happened in the world."
+    )
+    rationale = models.TextField(help_text="Why the claim now stands here. Shown on the public timeline.")
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="updates")
+    recorded = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="claim_updates"
+    )
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        help_text="The earlier update this one puts right; it stays on the record, marked corrected.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[evidence])
+
+    class Meta:
+        ordering = ["claim", "effective_on", "recorded"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(rationale=""), name="update_has_rationale"),
+            models.CheckConstraint(
+                condition=~Q(status="") | Q(stage__isnull=False), name="update_changes_something"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.label} on {self.effective_on}: {self.get_status_display() or self.stage}"
+
+    def errors(self):
+        errors = {}
+        claim = self.claim
+        if self.status and self.status not in claim.statuses():
+            errors["status"] = f"{claim.label}: status {self.status!r} does not belong to a {claim.kind}."
+        if self.stage_id is not None and self.stage.track_id != claim.track_id:
+            errors["stage"] = f"{claim.label}: stage {self.stage} is not on the claim's track."
+        if not self.status and self.stage_id is None:
+            errors["status"] = f"{claim.label}: an update must set a new status, a new stage, or both."
+        if not self.rationale.strip():
+            errors["rationale"] = f"{claim.label}: an update needs a rationale."
+        if self.corrects_id is not None and self.corrects.claim_id != self.claim_id:
+            errors["corrects"] = f"{claim.label}: a correction must correct an update of the same claim."
+        elif self.corrects_id is not None and Update.objects.filter(corrects=self.corrects_id).exclude(pk=self.pk).exists():
+            errors["corrects"] = f"{claim.label}: update {self.corrects_id} is corrected already; correct the correction."
+        return errors
+
+    def clean(self):
+        if self.claim_id is not None and (errors := self.errors()):
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(
+                f"Update {self.pk} of {self.claim.label} is on the record: record a correction instead of editing it."
+            )
+        if errors := self.errors():
+            raise ValidationError(errors)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.claim.apply_updates(user=self.recorded_by, reason=f"Update {self.pk}: {self.rationale}")

@@ -1,0 +1,369 @@
+"""Read the human-edited seed files and load them into the database.
+
+`seeds/catalogue.toml` holds the shared vocabulary (actors, topics, tracks and
+their stages). Every other `seeds/*.toml` describes one source: a `[source]`
+table naming the text file beside it, and its `[[claims]]`.
+
+Reading checks everything that can be checked without the database, and any
+problem stops the run with a message naming the file, the claim and the field.
+Loading writes only what differs, so a second run writes nothing, and it never
+overwrites a record that someone other than the seed account changed last.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from claims.models import Actor, Claim, ClaimRelation, Source, Stage, Topic, Track, Update, stamp
+
+CATALOGUE = "catalogue.toml"
+RELATION_KEYS = {
+    "depends_on": ClaimRelation.Kind.DEPENDS_ON,
+    "supports": ClaimRelation.Kind.SUPPORTS,
+    "contradicts": ClaimRelation.Kind.CONTRADICTS,
+}
+SOURCE_FIELDS = (
+    "slug", "title", "title_en", "author", "author_en", "author_affiliation", "author_affiliation_en",
+    "publisher", "publisher_en", "url", "published_on", "language",
+)  # fmt: skip
+CLAIM_FIELDS = ("kind", "quote", "text_en", "resolution_criteria", "event_on", "due_on", "state", "track")
+CLAIM_KEYS = {"number", "occurrence", "actors", "topics", "stage", "status", "rationale", *CLAIM_FIELDS, *RELATION_KEYS}
+
+
+class SeedError(Exception):
+    """A seed file is wrong; the message names the file, the record and the field."""
+
+
+@dataclass
+class SourceSeed:
+    path: Path
+    fields: dict
+    text: str
+    claims: list = field(default_factory=list)
+
+
+@dataclass
+class Seeds:
+    actors: list
+    topics: list
+    tracks: list
+    sources: list
+
+
+def read_toml(path):
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SeedError(f"{path}: cannot be read: {error}") from error
+
+
+def require(path, where, record, key, kind=str):
+    value = record.get(key)
+    if not isinstance(value, kind) or (kind is str and not value.strip()):
+        raise SeedError(f"{path}: {where}: field '{key}' is missing or not a {kind.__name__}")
+    return value
+
+
+CATALOGUE_KEYS = {
+    "actors": {"slug", "name", "name_en", "kind"},
+    "topics": {"slug", "name", "name_en"},
+    "tracks": {"slug", "name", "name_en", "description", "description_en", "stages"},
+    "stages": {"slug", "name", "name_en", "description", "description_en"},
+}
+
+
+def check_keys(path, where, record, allowed):
+    unknown = set(record) - allowed
+    if unknown:
+        raise SeedError(f"{path}: {where}: field '{sorted(unknown)[0]}' is not one of {sorted(allowed)}")
+
+
+def read_catalogue(path):
+    data = read_toml(path)
+    for section in ("actors", "topics", "tracks"):
+        slugs = [record.get("slug") for record in data.get(section, [])]
+        for record in data.get(section, []):
+            stage_slugs = [stage.get("slug") for stage in record.get("stages", [])]
+            if len(set(stage_slugs)) != len(stage_slugs):
+                raise SeedError(f"{path}: track {record.get('slug')}: field 'stages': a stage slug is used twice")
+        if len(set(slugs)) != len(slugs):
+            twice = next(slug for slug in slugs if slugs.count(slug) > 1)
+            raise SeedError(f"{path}: {section}: field 'slug': {twice!r} is used twice")
+        for index, record in enumerate(data.get(section, []), start=1):
+            check_keys(path, f"{section} #{index}", record, CATALOGUE_KEYS[section])
+            for stage_index, stage in enumerate(record.get("stages", []) if section == "tracks" else [], start=1):
+                check_keys(path, f"{section} #{index} stage #{stage_index}", stage, CATALOGUE_KEYS["stages"])
+    for section, required in (("actors", ("slug", "name", "name_en")), ("topics", ("slug", "name", "name_en"))):
+        for index, record in enumerate(data.get(section, []), start=1):
+            for key in required:
+                require(path, f"{section} #{index}", record, key)
+    actor_kinds = set(Actor.Kind.values)
+    for record in data.get("actors", []):
+        if record.get("kind", Actor.Kind.PERSON) not in actor_kinds:
+            raise SeedError(f"{path}: actor {record['slug']}: field 'kind': {record['kind']!r} is not one of {sorted(actor_kinds)}")
+    for index, track in enumerate(data.get("tracks", []), start=1):
+        for key in ("slug", "name", "name_en"):
+            require(path, f"tracks #{index}", track, key)
+        stages = track.get("stages", [])
+        if not stages:
+            raise SeedError(f"{path}: track {track['slug']}: field 'stages': a track needs at least one stage")
+        for position, stage in enumerate(stages, start=1):
+            for key in ("slug", "name", "name_en"):
+                require(path, f"track {track['slug']} stage #{position}", stage, key)
+    return data
+
+
+def read_source(path, vocabulary):
+    data = read_toml(path)
+    source = data.get("source")
+    if not isinstance(source, dict):
+        raise SeedError(f"{path}: the [source] table is missing")
+    text_name = require(path, "[source]", source, "text")
+    for key in ("slug", "title", "title_en", "author"):
+        require(path, "[source]", source, key)
+    text_path = path.parent / text_name
+    try:
+        # Bytes, not read_text(): the stored text must be the file exactly, line endings included.
+        text = text_path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SeedError(f"{path}: [source]: field 'text': cannot read {text_name}: {error}") from error
+    seed = SourceSeed(path=path, fields={key: source[key] for key in SOURCE_FIELDS if key in source}, text=text)
+    seed.fields["text"] = text
+
+    numbers = set()
+    for index, record in enumerate(data.get("claims", []), start=1):
+        number = record.get("number")
+        if not isinstance(number, int) or number < 1:
+            raise SeedError(f"{path}: claim #{index}: field 'number' must be a positive whole number")
+        if number in numbers:
+            raise SeedError(f"{path}: claim C{number}: field 'number': C{number} is used twice")
+        numbers.add(number)
+        seed.claims.append(read_claim(path, f"claim C{number}", record, text, vocabulary))
+
+    for claim in seed.claims:
+        for key in RELATION_KEYS:
+            for target in claim[key]:
+                if target not in numbers:
+                    raise SeedError(f"{path}: claim C{claim['number']}: field '{key}': C{target} is not a claim of this source")
+                if target == claim["number"]:
+                    raise SeedError(f"{path}: claim C{claim['number']}: field '{key}': a claim cannot relate to itself")
+    return seed
+
+
+def read_claim(path, where, record, text, vocabulary):
+    check_keys(path, where, record, CLAIM_KEYS)
+    kind = require(path, where, record, "kind")
+    if kind not in Claim.Kind.values:
+        raise SeedError(f"{path}: {where}: field 'kind': {kind!r} is not one of {Claim.Kind.values}")
+    quote = require(path, where, record, "quote")
+    require(path, where, record, "text_en")
+    occurrence = record.get("occurrence", 1)
+    found = [index for index in range(len(text)) if text.startswith(quote, index)]
+    if not found:
+        raise SeedError(f"{path}: {where}: field 'quote': {quote!r} is not in the source text")
+    if len(found) > 1 and "occurrence" not in record:
+        raise SeedError(f"{path}: {where}: field 'occurrence': the quote occurs {len(found)} times; say which")
+    if not isinstance(occurrence, int) or not 1 <= occurrence <= len(found):
+        raise SeedError(f"{path}: {where}: field 'occurrence': must be between 1 and {len(found)}")
+    start = found[occurrence - 1]
+
+    status = record.get("status", "")
+    if status and status not in Claim.SCALES[kind]:
+        raise SeedError(f"{path}: {where}: field 'status': {status!r} is not a status of a {kind}")
+    state = record.get("state", Claim.State.PUBLISHED)
+    if state not in Claim.State.values:
+        raise SeedError(f"{path}: {where}: field 'state': {state!r} is not one of {Claim.State.values}")
+    if kind == Claim.Kind.PREDICTION:
+        require(path, where, record, "resolution_criteria")
+
+    track, stage = record.get("track"), record.get("stage")
+    if track is not None and track not in vocabulary["tracks"]:
+        raise SeedError(f"{path}: {where}: field 'track': {track!r} is not a track in {CATALOGUE}")
+    if stage is not None:
+        if track is None:
+            raise SeedError(f"{path}: {where}: field 'stage': a stage needs a track")
+        if stage not in vocabulary["tracks"][track]:
+            raise SeedError(f"{path}: {where}: field 'stage': {stage!r} is not a stage of track {track!r}")
+    if (status or stage) and not str(record.get("rationale", "")).strip():
+        raise SeedError(f"{path}: {where}: field 'rationale': a seeded status or stage needs a rationale")
+
+    for key in ("actors", "topics"):
+        for slug in record.get(key, []):
+            if slug not in vocabulary[key]:
+                raise SeedError(f"{path}: {where}: field '{key}': {slug!r} is not in {CATALOGUE}")
+    for key in RELATION_KEYS:
+        if not all(isinstance(target, int) for target in record.get(key, [])):
+            raise SeedError(f"{path}: {where}: field '{key}': list claim numbers, e.g. [3, 12]")
+    for key in ("event_on", "due_on"):
+        if key in record and not hasattr(record[key], "isoformat"):
+            raise SeedError(f"{path}: {where}: field '{key}': write a date as 2026-03-18, without quotes")
+
+    return {
+        "number": record["number"],
+        "fields": {
+            "kind": kind,
+            "quote": quote,
+            "start": start,
+            "end": start + len(quote),
+            "text_en": record["text_en"],
+            "resolution_criteria": record.get("resolution_criteria", ""),
+            "event_on": record.get("event_on"),
+            "due_on": record.get("due_on"),
+            "state": state,
+        },
+        "track": track,
+        "stage": stage,
+        "status": status,
+        "rationale": record.get("rationale", ""),
+        "actors": record.get("actors", []),
+        "topics": record.get("topics", []),
+        **{key: record.get(key, []) for key in RELATION_KEYS},
+    }
+
+
+def read_seeds(directory):
+    """Read and check every seed file under `directory`; raise SeedError on the first problem."""
+    directory = Path(directory)
+    catalogue_path = directory / CATALOGUE
+    catalogue = read_catalogue(catalogue_path) if catalogue_path.exists() else {}
+    vocabulary = {
+        "actors": {record["slug"] for record in catalogue.get("actors", [])},
+        "topics": {record["slug"] for record in catalogue.get("topics", [])},
+        "tracks": {
+            track["slug"]: {stage["slug"] for stage in track["stages"]} for track in catalogue.get("tracks", [])
+        },
+    }
+    sources = [read_source(path, vocabulary) for path in sorted(directory.glob("*.toml")) if path.name != CATALOGUE]
+    return Seeds(
+        actors=catalogue.get("actors", []),
+        topics=catalogue.get("topics", []),
+        tracks=catalogue.get("tracks", []),
+        sources=sources,
+    )
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    changed: int = 0
+    kept: list = field(default_factory=list)  # records left as analysts changed them
+
+    def __str__(self):
+        text = f"{self.created} created, {self.changed} changed"
+        if self.kept:
+            text += f", {len(self.kept)} left as analysts changed them ({', '.join(self.kept)})"
+        return text
+
+
+class Loader:
+    """Writes seeds into the database as `account`, each history row giving `reason`."""
+
+    def __init__(self, account, reason, progress=None):
+        self.account = account
+        self.reason = reason
+        self.progress = progress or (lambda message: None)
+        self.tally = Tally()
+
+    def changed_by_others(self, instance):
+        last = instance.history.order_by("-history_date", "-history_id").first()
+        return last is not None and last.history_user_id != self.account.pk
+
+    def sync(self, model, lookup, values, label):
+        """Create or update one record; returns it. Writes only when a value differs."""
+        instance = model.objects.filter(**lookup).first()
+        if instance is None:
+            instance = model(**lookup, **values)
+        else:
+            differs = {key for key, value in values.items() if getattr(instance, key) != value}
+            if not differs:
+                return instance
+            if self.changed_by_others(instance):
+                self.tally.kept.append(label)
+                return instance
+            for key in differs:
+                setattr(instance, key, values[key])
+        created = instance._state.adding
+        stamp(instance, self.account, self.reason)
+        try:
+            instance.save()
+        except ValidationError as error:
+            raise SeedError(f"{label}: {'; '.join(error.messages)}") from error
+        if created:
+            instance._created_by_seed = True
+            self.tally.created += 1
+        else:
+            self.tally.changed += 1
+        return instance
+
+    def sync_many(self, instance, name, wanted, label):
+        manager = getattr(instance, name)
+        if set(manager.values_list("pk", flat=True)) == {item.pk for item in wanted}:
+            return
+        if self.changed_by_others(instance):
+            self.tally.kept.append(f"{label} {name}")
+            return
+        stamp(instance, self.account, self.reason)
+        manager.set(wanted)
+        if not getattr(instance, "_created_by_seed", False):
+            self.tally.changed += 1
+
+    @transaction.atomic
+    def load(self, seeds):
+        actors = {r["slug"]: self.sync(Actor, {"slug": r["slug"]}, without(r, "slug"), f"actor {r['slug']}") for r in seeds.actors}
+        topics = {r["slug"]: self.sync(Topic, {"slug": r["slug"]}, without(r, "slug"), f"topic {r['slug']}") for r in seeds.topics}
+        stages = {}
+        for record in seeds.tracks:
+            track = self.sync(Track, {"slug": record["slug"]}, without(record, "slug", "stages"), f"track {record['slug']}")
+            for position, stage in enumerate(record["stages"], start=1):
+                values = {"position": position, **without(stage, "slug")}
+                label = f"track {track.slug} stage {stage['slug']}"
+                stages[track.slug, stage["slug"]] = self.sync(Stage, {"track": track, "slug": stage["slug"]}, values, label)
+        self.progress(f"Catalogue: {len(actors)} actors, {len(topics)} topics, {len(seeds.tracks)} tracks")
+
+        for seed in seeds.sources:
+            source = self.sync(Source, {"slug": seed.fields["slug"]}, without(seed.fields, "slug"), f"{seed.path.name}: source")
+            claims = {}
+            for record in seed.claims:
+                label = f"{seed.path.name}: claim C{record['number']}"
+                values = {**record["fields"], "track": Track.objects.get(slug=record["track"]) if record["track"] else None}
+                claim = self.sync(Claim, {"source": source, "number": record["number"]}, values, label)
+                self.sync_many(claim, "actors", [actors[slug] for slug in record["actors"]], label)
+                self.sync_many(claim, "topics", [topics[slug] for slug in record["topics"]], label)
+                stage = stages[record["track"], record["stage"]] if record["stage"] else None
+                self.sync_status(claim, record["status"], stage, record["rationale"], label)
+                claims[record["number"]] = claim
+            for record in seed.claims:
+                for key, kind in RELATION_KEYS.items():
+                    for target in record[key]:
+                        lookup = {"from_claim": claims[record["number"]], "to_claim": claims[target], "kind": kind}
+                        self.sync(ClaimRelation, lookup, {}, f"{seed.path.name}: claim C{record['number']} {key} C{target}")
+            self.progress(f"{seed.path.name}: {len(claims)} claims")
+        return self.tally
+
+    def sync_status(self, claim, status, stage, rationale, label):
+        """Record a seed update when the file's status or stage differs and analysts have not moved the claim."""
+        wanted_status = status or claim.status
+        wanted_stage = stage or claim.stage
+        if (wanted_status, wanted_stage) == (claim.status, claim.stage):
+            return
+        last = claim.live_updates().last()
+        if last is not None and last.recorded_by_id != self.account.pk:
+            self.tally.kept.append(f"{label} status")
+            return
+        update = Update(
+            claim=claim,
+            status=status if status != claim.status else "",
+            stage=stage if stage != claim.stage else None,
+            rationale=rationale,
+            recorded_by=self.account,
+        )
+        stamp(update, self.account, self.reason)
+        update.save()
+        self.tally.created += 1
+
+
+def without(record, *keys):
+    return {key: value for key, value in record.items() if key not in keys}

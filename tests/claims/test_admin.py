@@ -1,0 +1,246 @@
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims.models import Claim, Evidence, Source, Stage, Update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def test_admin_claim_list_shows_the_columns_analysts_scan(logged_in, seeded):
+    response = logged_in.get(reverse("admin:claims_claim_changelist"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for heading in ("Claim", "English proposition", "Kind", "Status", "Stage", "Next review", "Updated"):
+        assert heading in html
+    assert ">C1<" in html
+
+
+def test_admin_claim_list_runs_a_fixed_number_of_queries(logged_in, seeded):
+    url = reverse("admin:claims_claim_changelist")
+    with CaptureQueriesContext(connection) as few:
+        logged_in.get(url + "?kind__exact=position")
+    with CaptureQueriesContext(connection) as many:
+        logged_in.get(url)
+    assert len(many) == len(few)
+
+
+def test_admin_claim_list_filters_by_kind_and_searches_the_english_text(logged_in, seeded):
+    url = reverse("admin:claims_claim_changelist")
+    predictions = logged_in.get(url, {"kind__exact": "prediction"}).context["cl"].result_count
+    assert predictions == Claim.objects.filter(kind=Claim.Kind.PREDICTION).count() > 0
+    found = logged_in.get(url, {"q": "Hormuz"}).context["cl"].result_list
+    assert found and all("Hormuz" in claim.text_en or "荷莫茲" in claim.quote for claim in found)
+
+
+def test_admin_claim_page_shows_the_quote_in_its_context(logged_in, make_claim):
+    claim = make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION)
+    html = logged_in.get(change_url(claim)).content.decode()
+    assert "首相啟程訪美。<mark>高市將有更大空間推動修憲議程</mark>。日本大幅增加國防支出" in html
+
+
+def test_admin_claim_edit_records_the_analyst_and_the_reason(logged_in, analyst, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data["text_en"] = "Takaichi Sanae left for Washington."
+    data["change_reason"] = "Sharper wording."
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    row = claim.history.first()
+    assert row.text_en == "Takaichi Sanae left for Washington."
+    assert row.history_user == analyst
+    assert row.history_change_reason == "Sharper wording."
+
+
+def test_admin_claim_edit_without_a_reason_is_refused(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data["text_en"] = "Changed silently."
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 200
+    assert "Say why you are changing this record." in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.text_en == "An English proposition."
+
+
+def test_admin_claim_status_cannot_be_posted_directly(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    assert "status" not in data
+    data.update(status=Claim.Status.INACCURATE, change_reason="Trying to set the status.", text_en="x")
+    logged_in.post(change_url(claim), data)
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.NOT_RATED
+
+
+def test_admin_recording_an_update_changes_the_status_in_the_same_save(logged_in, analyst, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update({
+        "updates-TOTAL_FORMS": "1",
+        "updates-0-status": Claim.Status.ACCURATE,
+        "updates-0-effective_on": "2026-03-18",
+        "updates-0-rationale": "The Prime Minister's Office schedule confirms the departure.",
+        "change_reason": "Rated after checking the schedule.",
+    })
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    update = claim.updates.get()
+    assert claim.status == Claim.Status.ACCURATE
+    assert update.recorded_by == analyst
+    assert str(update.effective_on) == "2026-03-18"
+    status_row = claim.history.filter(status=Claim.Status.ACCURATE).earliest("history_date")
+    assert status_row.history_user == analyst
+    assert "The Prime Minister's Office schedule" in status_row.history_change_reason
+    assert update.history.get().history_user == analyst
+
+
+def test_admin_update_without_rationale_is_refused_and_nothing_changes(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update({"updates-TOTAL_FORMS": "1", "updates-0-status": Claim.Status.ACCURATE,
+                 "updates-0-effective_on": "2026-03-18", "updates-0-rationale": ""})
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.NOT_RATED
+    assert not Update.objects.exists()
+
+
+def test_admin_update_with_a_status_of_the_wrong_scale_is_refused(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update({"updates-TOTAL_FORMS": "1", "updates-0-status": Claim.Status.FULFILLED,
+                 "updates-0-effective_on": "2026-03-18", "updates-0-rationale": "Wrong scale."})
+    response = logged_in.post(change_url(claim), data)
+    assert "does not belong to a assertion" in response.content.decode()
+    assert not Update.objects.exists()
+
+
+def test_admin_recorded_updates_are_read_only(logged_in, make_claim, record_update):
+    claim = make_claim()
+    update = record_update(claim, status=Claim.Status.ACCURATE)
+    url = change_url(update)
+    assert logged_in.get(url).status_code == 200
+    response = logged_in.post(url, {"rationale": "Rewritten history."})
+    assert response.status_code == 403
+    update.refresh_from_db()
+    assert update.rationale == "Because the record shows it."
+
+
+def test_admin_correction_replaces_the_corrected_update(logged_in, analyst, make_claim, record_update):
+    claim = make_claim()
+    wrong = record_update(claim, status=Claim.Status.INACCURATE)
+    response = logged_in.post(reverse("admin:claims_update_add"), {
+        "claim": claim.pk, "status": Claim.Status.ACCURATE, "effective_on": "2026-03-18",
+        "rationale": "The first rating misread the schedule.", "corrects": wrong.pk, "change_reason": "",
+    })
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.ACCURATE
+    assert wrong.correction.recorded_by == analyst
+    assert Update.objects.count() == 2
+
+
+def test_admin_publish_action_records_the_analyst(logged_in, analyst, make_claim):
+    claim = make_claim(state=Claim.State.DRAFT)
+    response = logged_in.post(
+        reverse("admin:claims_claim_changelist"), {"action": "publish", "_selected_action": [claim.pk]}
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == Claim.State.PUBLISHED
+    row = claim.history.first()
+    assert (row.history_user, row.history_change_reason) == (analyst, "Published from the claim list")
+
+
+def test_admin_history_page_shows_who_changed_what_from_what_to_what_and_why(logged_in, analyst, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update(text_en="Takaichi left for Washington.", change_reason="Named the city.")
+    logged_in.post(change_url(claim), data)
+    html = logged_in.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
+    assert "Named the city." in html
+    assert "An English proposition." in html and "Takaichi left for Washington." in html
+    assert str(analyst) in html
+
+
+def test_admin_source_edit_that_breaks_an_anchor_is_refused(logged_in, source, make_claim, admin_form):
+    make_claim()
+    url = change_url(source)
+    data = admin_form(logged_in, url)
+    data.update(text="序言。" + source.text, change_reason="Added a preface.")
+    response = logged_in.post(url, data)
+    assert response.status_code == 200
+    assert "C1: the text at" in response.content.decode()
+    assert Source.objects.get().text == source.text
+
+
+def test_admin_changing_the_quote_moves_the_offsets(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update(quote="高市將有更大空間推動修憲議程", occurrence="2", change_reason="Quoted the repeat.")
+    assert logged_in.post(change_url(claim), data).status_code == 302
+    claim.refresh_from_db()
+    assert claim.source.text[claim.start : claim.end] == claim.quote
+    assert claim.start == claim.source.text.rindex("高市將有更大空間推動修憲議程")
+
+
+def test_admin_quote_not_in_the_text_is_refused(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update(quote="川普訪日", change_reason="Typo.")
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 200
+    assert "is not in the source text" in response.content.decode()
+
+
+def test_admin_evidence_with_an_ftp_address_is_refused(logged_in, make_claim):
+    claim = make_claim()
+    response = logged_in.post(reverse("admin:claims_evidence_add"), {
+        "claim": claim.pk, "url": "ftp://example.org/file", "title": "A file", "retrieved_on": "2026-11-01",
+        "bearing": Evidence.Bearing.CONTEXT, "change_reason": "",
+    })
+    assert response.status_code == 200
+    assert "url" in response.context["adminform"].form.errors
+    assert not Evidence.objects.exists()
+
+
+def test_admin_track_page_lists_its_stages_in_order(logged_in, track):
+    html = logged_in.get(change_url(track)).content.decode()
+    assert html.index("No formal step") < html.index("Party draft") < html.index("Deliberation")
+    assert Stage.objects.filter(track=track).count() == 3
+
+
+def test_admin_pages_need_a_login(client, make_claim):
+    claim = make_claim()
+    response = client.get(change_url(claim))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_admin_search_pages_used_by_autocomplete_answer(logged_in, seeded):
+    response = logged_in.get(
+        reverse("admin:autocomplete"),
+        {"term": "Takaichi", "app_label": "claims", "model_name": "claim", "field_name": "actors"},
+    )
+    assert response.status_code == 200
+    assert "Takaichi" in response.content.decode()

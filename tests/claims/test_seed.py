@@ -1,0 +1,315 @@
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import models
+
+from claims.models import Actor, Claim, ClaimRelation, Source, Stage, Topic, Track, Update
+from claims.seeding import SeedError, read_seeds
+
+SEEDS = Path(settings.BASE_DIR) / "seeds"
+TRACKED = [Actor, Topic, Track, Stage, Source, Claim, ClaimRelation, Update]
+
+TEXT = "高市早苗首相啟程訪美。高市將有更大空間推動修憲議程。日本將大幅增加國防支出。高市將有更大空間推動修憲議程。"
+
+CATALOGUE = """
+[[actors]]
+slug = "takaichi-sanae"
+name = "高市早苗"
+name_en = "Takaichi Sanae"
+
+[[topics]]
+slug = "constitution"
+name = "修憲"
+name_en = "Constitutional revision"
+
+[[tracks]]
+slug = "constitutional-revision"
+name = "修憲"
+name_en = "Constitutional revision"
+
+  [[tracks.stages]]
+  slug = "no-formal-step"
+  name = "尚無正式步驟"
+  name_en = "No formal step"
+
+  [[tracks.stages]]
+  slug = "party-draft"
+  name = "政黨草案"
+  name_en = "Party draft"
+"""
+
+SOURCE = """
+[source]
+text = "essay.txt"
+slug = "essay"
+title = "標題"
+title_en = "Title"
+author = "作者"
+
+[[claims]]
+number = 1
+kind = "assertion"
+quote = "高市早苗首相啟程訪美"
+text_en = "Takaichi Sanae set out for the United States."
+actors = ["takaichi-sanae"]
+event_on = 2026-03-18
+
+[[claims]]
+number = 2
+kind = "prediction"
+quote = "高市將有更大空間推動修憲議程"
+occurrence = 1
+text_en = "Takaichi will have more room to push constitutional revision."
+topics = ["constitution"]
+track = "constitutional-revision"
+stage = "party-draft"
+rationale = "The party adopted its draft in 2018."
+resolution_criteria = "The Diet initiates an amendment by the end of 2027."
+due_on = 2027-12-31
+depends_on = [1]
+"""
+
+
+def all_history_rows():
+    return sum(model.history.count() for model in TRACKED)
+
+
+def write_seeds(directory, source=SOURCE, catalogue=CATALOGUE, text=TEXT):
+    directory.mkdir(exist_ok=True)
+    (directory / "catalogue.toml").write_text(textwrap.dedent(catalogue), encoding="utf-8")
+    (directory / "essay.toml").write_text(textwrap.dedent(source), encoding="utf-8")
+    (directory / "essay.txt").write_text(text, encoding="utf-8")
+    return directory
+
+
+def seed(directory, *args):
+    call_command("seed", *args, directory=str(directory), stdout=StringIO(), stderr=StringIO())
+
+
+class StringIO:
+    """Collects a command's output."""
+
+    def __init__(self):
+        self.lines = []
+
+    def write(self, text):
+        self.lines.append(text)
+
+    def flush(self):
+        pass
+
+    def __str__(self):
+        return "".join(self.lines)
+
+
+# The real seed files, checked without the database.
+
+
+def test_every_seeded_quote_sits_at_its_offsets_in_the_essay():
+    seeds = read_seeds(SEEDS)
+    for source in seeds.sources:
+        for claim in source.claims:
+            fields = claim["fields"]
+            assert source.text[fields["start"] : fields["end"]] == fields["quote"], f"C{claim['number']}"
+
+
+def test_seeded_essay_text_is_the_seed_file_unchanged():
+    seeds = read_seeds(SEEDS)
+    (source,) = seeds.sources
+    assert source.text == (SEEDS / "000_6b93bd71439bbd13.txt").read_bytes().decode("utf-8")
+
+
+def test_seed_essay_has_well_over_seventy_claims_of_every_kind():
+    (source,) = read_seeds(SEEDS).sources
+    kinds = {claim["fields"]["kind"] for claim in source.claims}
+    assert len(source.claims) > 70
+    assert kinds == set(Claim.Kind.values)
+    assert sorted(claim["number"] for claim in source.claims) == list(range(1, len(source.claims) + 1))
+
+
+def test_every_seeded_prediction_has_resolution_criteria_and_a_due_date():
+    (source,) = read_seeds(SEEDS).sources
+    predictions = [claim for claim in source.claims if claim["fields"]["kind"] == Claim.Kind.PREDICTION]
+    assert predictions
+    for claim in predictions:
+        assert claim["fields"]["resolution_criteria"].strip(), f"C{claim['number']}"
+        assert claim["fields"]["due_on"] is not None, f"C{claim['number']}"
+
+
+def test_the_visit_date_is_on_the_claims_that_report_it():
+    (source,) = read_seeds(SEEDS).sources
+    dates = {claim["fields"]["event_on"] for claim in source.claims if "啟程訪美" in claim["fields"]["quote"]}
+    assert {str(date) for date in dates} == {"2026-03-18"}
+
+
+# Loading.
+
+
+@pytest.mark.django_db
+def test_seed_command_loads_the_real_essay_with_anchored_claims():
+    call_command("seed", stdout=StringIO(), stderr=StringIO())
+    source = Source.objects.get()
+    claims = list(source.claims.all())
+    assert len(claims) > 70
+    assert all(source.text[claim.start : claim.end] == claim.quote for claim in claims)
+    assert ClaimRelation.objects.count() >= 15
+    assert Claim.objects.filter(stage__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_second_seed_run_writes_nothing():
+    call_command("seed", stdout=StringIO(), stderr=StringIO())
+    rows = all_history_rows()
+    out = StringIO()
+    call_command("seed", stdout=out, stderr=StringIO())
+    assert all_history_rows() == rows
+    assert "0 created, 0 changed" in str(out)
+
+
+@pytest.mark.django_db
+def test_seed_rows_name_the_seed_account_and_a_reason(tmp_path):
+    seed(write_seeds(tmp_path / "seeds"))
+    for model in TRACKED:
+        for row in model.history.all():
+            assert row.history_user.username == "seed", row
+            # A claim moved by a seeded update names that update instead.
+            assert "seed command" in row.history_change_reason or row.history_change_reason.startswith("Update "), row
+
+
+@pytest.mark.django_db
+def test_seeded_stage_is_recorded_as_an_update_by_the_seed_account(tmp_path):
+    seed(write_seeds(tmp_path / "seeds"))
+    claim = Claim.objects.get(number=2)
+    assert claim.stage.slug == "party-draft"
+    update = claim.updates.get()
+    assert update.recorded_by.username == "seed"
+    assert update.rationale == "The party adopted its draft in 2018."
+    assert ClaimRelation.objects.get().to_claim.number == 1
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing(tmp_path):
+    seed(write_seeds(tmp_path / "seeds"), "--dry-run")
+    assert Claim.objects.count() == 0
+    assert all_history_rows() == 0
+
+
+CORRUPTIONS = [
+    ('quote = "高市早苗首相啟程訪美"', 'quote = "高市早苗首相啟程訪歐"', "claim C1: field 'quote'"),
+    ('kind = "assertion"', 'kind = "rumour"', "claim C1: field 'kind'"),
+    ("event_on = 2026-03-18", 'status = "fulfilled"\nrationale = "x"', "claim C1: field 'status'"),
+    ('stage = "party-draft"', 'stage = "referendum"', "claim C2: field 'stage'"),
+    ('track = "constitutional-revision"', 'track = "renaming"', "claim C2: field 'track'"),
+    ("depends_on = [1]", "depends_on = [9]", "claim C2: field 'depends_on'"),
+    ("occurrence = 1\n", "", "claim C2: field 'occurrence'"),
+    ('actors = ["takaichi-sanae"]', 'actors = ["abe-shinzo"]', "claim C1: field 'actors'"),
+    ("number = 2", "number = 1", "claim C1: field 'number'"),
+    ('text_en = "Takaichi Sanae set out for the United States."', "", "claim C1: field 'text_en'"),
+    ('resolution_criteria = "The Diet initiates an amendment by the end of 2027."', "", "claim C2: field 'resolution_criteria'"),
+    ("event_on = 2026-03-18", "colour = 'red'", "claim C1: field 'colour'"),
+    ('rationale = "The party adopted its draft in 2018."', "", "claim C2: field 'rationale'"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("old", "new", "message"), CORRUPTIONS)
+def test_a_corrupted_claims_file_fails_naming_file_claim_and_field_and_writes_nothing(tmp_path, old, new, message):
+    directory = write_seeds(tmp_path / "good")
+    seed(directory)
+    rows = all_history_rows()
+    assert old in SOURCE
+    broken = write_seeds(tmp_path / "broken", source=SOURCE.replace(old, new, 1).replace("Title", "Changed title"))
+    with pytest.raises(CommandError) as raised:
+        seed(broken)
+    assert "essay.toml" in str(raised.value)
+    assert message in str(raised.value)
+    assert all_history_rows() == rows
+    assert Source.objects.get().title_en == "Title"
+
+
+@pytest.mark.django_db
+def test_a_toml_syntax_error_names_the_file(tmp_path):
+    with pytest.raises(CommandError, match=r"essay\.toml: cannot be read"):
+        seed(write_seeds(tmp_path / "seeds", source=SOURCE + "\n[[claims]\n"))
+
+
+@pytest.mark.django_db
+def test_a_duplicate_catalogue_slug_fails_naming_the_field(tmp_path):
+    catalogue = CATALOGUE + '\n[[topics]]\nslug = "constitution"\nname = "x"\nname_en = "x"\n'
+    with pytest.raises(CommandError, match=r"catalogue\.toml: topics: field 'slug': 'constitution' is used twice"):
+        seed(write_seeds(tmp_path / "seeds", catalogue=catalogue))
+    assert Topic.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_failure_while_loading_rolls_everything_back(tmp_path):
+    """A source edit that would break a stored anchor is refused, and the run leaves no trace."""
+    seed(write_seeds(tmp_path / "seeds"))
+    rows = all_history_rows()
+    moved = "【】" + TEXT
+    with pytest.raises(CommandError, match=r"essay\.toml: source.*C1"):
+        seed(write_seeds(tmp_path / "moved", text=moved, source=SOURCE.replace("Title", "New title")))
+    assert all_history_rows() == rows
+    assert Source.objects.get().text == TEXT
+
+
+@pytest.mark.django_db
+def test_seed_never_overwrites_a_status_analysts_changed(tmp_path, analyst):
+    seed(write_seeds(tmp_path / "v1"))
+    claim = Claim.objects.get(number=2)
+    stage = Stage.objects.get(slug="no-formal-step")
+    Update.objects.create(claim=claim, stage=stage, status=Claim.Status.STALLED, rationale="Talks broke down.", recorded_by=analyst)
+    out = StringIO()
+    call_command("seed", directory=str(write_seeds(tmp_path / "v2", source=SOURCE.replace(
+        'stage = "party-draft"', 'stage = "party-draft"\nstatus = "in_progress"'))), stdout=out, stderr=StringIO())
+    claim.refresh_from_db()
+    assert (claim.status, claim.stage) == (Claim.Status.STALLED, stage)
+    assert "left as analysts changed them" in str(out)
+    assert "C2 status" in str(out)
+
+
+@pytest.mark.django_db
+def test_seed_updates_a_status_only_the_seed_has_set(tmp_path):
+    seed(write_seeds(tmp_path / "v1"))
+    seed(write_seeds(tmp_path / "v2", source=SOURCE.replace('stage = "party-draft"', 'stage = "party-draft"\nstatus = "in_progress"')))
+    claim = Claim.objects.get(number=2)
+    assert claim.status == Claim.Status.IN_PROGRESS
+    assert claim.updates.count() == 2
+
+
+@pytest.mark.django_db
+def test_seed_keeps_an_english_text_an_analyst_edited(tmp_path, analyst):
+    seed(write_seeds(tmp_path / "v1"))
+    claim = Claim.objects.get(number=1)
+    claim.text_en = "Takaichi Sanae left Tokyo for Washington on 18 March 2026."
+    claim._history_user = analyst
+    claim.save()
+    seed(write_seeds(tmp_path / "v2", source=SOURCE.replace("set out for the United States", "flew to the US")))
+    claim.refresh_from_db()
+    assert claim.text_en == "Takaichi Sanae left Tokyo for Washington on 18 March 2026."
+
+
+@pytest.mark.django_db
+def test_seed_applies_a_changed_english_text_when_nobody_else_edited_it(tmp_path):
+    seed(write_seeds(tmp_path / "v1"))
+    rows = Claim.history.filter(number=1).count()
+    seed(write_seeds(tmp_path / "v2", source=SOURCE.replace("set out for the United States", "flew to the US")))
+    assert Claim.objects.get(number=1).text_en == "Takaichi Sanae flew to the US."
+    assert Claim.history.filter(number=1).count() == rows + 1
+
+
+def test_reading_reports_a_missing_text_file(tmp_path):
+    directory = write_seeds(tmp_path / "seeds")
+    (directory / "essay.txt").unlink()
+    with pytest.raises(SeedError, match=r"essay\.toml: \[source\]: field 'text'"):
+        read_seeds(directory)
+
+
+def test_models_list_covers_every_history_tracked_model_written_by_seed():
+    tracked = {model for model in TRACKED}
+    for model in (Actor, Topic, Track, Stage, Source, Claim, ClaimRelation, Update):
+        assert model in tracked
+        assert isinstance(model._meta.get_field("id"), models.BigAutoField | models.AutoField)

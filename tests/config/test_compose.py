@@ -1,0 +1,111 @@
+"""docker-compose.yml and the Dockerfile agree with each other and with config/settings.py."""
+
+import re
+
+import pytest
+import yaml
+from django.conf import settings
+
+from config.settings import database_from_url
+
+# The names settings.py reads: os.environ.get("X", ...), env_bool("X", ...), env_list("X", ...).
+READ = re.compile(r"""(?:os\.environ\.get|env_bool|env_list)\(\s*["']([A-Z0-9_]+)["']""")
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def db(compose):
+    return compose["services"]["db"]
+
+
+@pytest.fixture(scope="module")
+def web(compose):
+    return compose["services"]["web"]
+
+
+def environment(service):
+    """A service's environment as a dict, whether compose lists it as a mapping or as NAME=value lines."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return dict(line.split("=", 1) if "=" in line else (line, None) for line in env)
+    return env
+
+
+def read_by_settings():
+    return set(READ.findall((settings.BASE_DIR / "config" / "settings.py").read_text()))
+
+
+def test_compose_runs_exactly_a_database_and_a_web_service(compose):
+    assert set(compose["services"]) == {"db", "web"}
+
+
+def test_db_runs_postgres_17(db):
+    assert db["image"] == "postgres:17"
+
+
+def test_db_keeps_its_data_in_a_named_volume(compose, db):
+    data = [entry.split(":", 1)[0] for entry in db["volumes"] if entry.endswith(":/var/lib/postgresql/data")]
+
+    assert len(data) == 1, db["volumes"]
+    assert data[0] in (compose.get("volumes") or {}), f"{data[0]} is not a named volume"
+
+
+def test_db_has_a_healthcheck_that_asks_postgres(db):
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_web_waits_for_a_healthy_database(web):
+    assert web["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_web_migrates_then_collects_static_then_serves_with_gunicorn(web):
+    command = web["command"] if isinstance(web["command"], str) else " ".join(web["command"])
+    steps = ["manage.py migrate", "manage.py collectstatic", "gunicorn config.wsgi"]
+
+    positions = [command.find(step) for step in steps]
+
+    assert -1 not in positions, command
+    assert positions == sorted(positions)
+
+
+def test_settings_reader_finds_the_variables_settings_reads():
+    # Guards the regex below the other tests: if it found nothing, their subset checks would pass vacuously.
+    assert {"DATABASE_URL", "DATABASE_POOL", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS"} <= read_by_settings()
+
+
+def test_web_sets_only_variables_that_settings_reads(web):
+    unread = set(environment(web)) - read_by_settings()
+
+    assert not unread, f"web sets variables config/settings.py never reads: {sorted(unread)}"
+
+
+def test_web_sets_the_variables_production_needs(web):
+    needed = {"DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_DEBUG"}
+
+    assert needed <= set(environment(web))
+
+
+def test_web_runs_with_debug_off(web):
+    assert str(environment(web)["DJANGO_DEBUG"]).lower() == "false"
+
+
+def test_web_database_url_points_at_the_db_service_and_its_database(monkeypatch, web, db):
+    monkeypatch.delenv("DATABASE_POOL", raising=False)
+
+    database = database_from_url(environment(web)["DATABASE_URL"])
+
+    assert database["HOST"] == "db"
+    assert (database["USER"], database["NAME"]) == (environment(db)["POSTGRES_USER"], environment(db)["POSTGRES_DB"])
+
+
+def test_dockerfile_builds_on_python_3_12_or_newer():
+    dockerfile = (settings.BASE_DIR / "Dockerfile").read_text()
+
+    match = re.search(r"^FROM\s+python:(\d+)\.(\d+)", dockerfile, re.MULTILINE)
+
+    assert match, "the Dockerfile does not start from an official python image"
+    assert (int(match[1]), int(match[2])) >= (3, 12)

@@ -1,0 +1,134 @@
+"""The environment variables config/settings.py reads, and its refusal to start misconfigured."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import database_from_url, env_bool
+
+SETUP = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"
+
+
+def start_django(**variables):
+    """Run django.setup() in a fresh interpreter with only `variables` of the project's own settings set."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(variables)
+    return subprocess.run(
+        [sys.executable, "-c", SETUP], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+# env_bool
+
+
+@pytest.mark.parametrize("word", ["true", "True", "1", "on", " ON "])
+def test_env_bool_reads_true_words_as_true(monkeypatch, word):
+    monkeypatch.setenv("FLAG", word)
+
+    assert env_bool("FLAG", False) is True
+
+
+@pytest.mark.parametrize("word", ["false", "FALSE", "0", "off"])
+def test_env_bool_reads_false_words_as_false(monkeypatch, word):
+    monkeypatch.setenv("FLAG", word)
+
+    assert env_bool("FLAG", True) is False
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_env_bool_gives_the_default_for_an_empty_variable(monkeypatch, default):
+    monkeypatch.setenv("FLAG", "")
+
+    assert env_bool("FLAG", default) is default
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_env_bool_gives_the_default_for_an_unset_variable(monkeypatch, default):
+    monkeypatch.delenv("FLAG", raising=False)
+
+    assert env_bool("FLAG", default) is default
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "y", "enabled", "2"])
+def test_env_bool_refuses_a_yes_ish_value_naming_the_variable(monkeypatch, word):
+    monkeypatch.setenv("DJANGO_FLAG", word)
+
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_FLAG"):
+        env_bool("DJANGO_FLAG", False)
+
+
+# database_from_url
+
+
+def test_postgres_url_gives_every_connection_field(monkeypatch):
+    monkeypatch.delenv("DATABASE_POOL", raising=False)
+
+    database = database_from_url("postgres://user:pass@host:5433/name")
+
+    assert {key: database[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")} == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "name",
+        "USER": "user",
+        "PASSWORD": "pass",
+        "HOST": "host",
+        "PORT": "5433",
+    }
+    assert database["OPTIONS"] == {}
+
+
+def test_postgres_url_decodes_a_percent_encoded_password(monkeypatch):
+    monkeypatch.delenv("DATABASE_POOL", raising=False)
+
+    assert database_from_url("postgresql://user:p%40ss%2Fword@host/name")["PASSWORD"] == "p@ss/word"
+
+
+def test_database_pool_turns_on_the_connection_pool(monkeypatch):
+    monkeypatch.setenv("DATABASE_POOL", "true")
+
+    assert database_from_url("postgres://user:pass@host:5433/name")["OPTIONS"] == {"pool": True}
+
+
+def test_sqlite_url_names_a_file_in_the_project():
+    database = database_from_url("sqlite:///x.sqlite3")
+
+    assert database == {"ENGINE": "django.db.backends.sqlite3", "NAME": settings.BASE_DIR / "x.sqlite3"}
+
+
+def test_mysql_url_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="not supported"):
+        database_from_url("mysql://user:pass@host:3306/name")
+
+
+@pytest.mark.parametrize("url", ["postgres://user:pass@host:5432", "postgres://user:pass@host:5432/"])
+def test_postgres_url_without_a_database_name_is_refused(url):
+    with pytest.raises(ImproperlyConfigured, match="names no database"):
+        database_from_url(url)
+
+
+# Production mode
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = start_django(DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="claims.example.org")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = start_django(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="a-real-secret")
+
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_allowed_hosts():
+    result = start_django(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="a-real-secret", DJANGO_ALLOWED_HOSTS="claims.example.org"
+    )
+
+    assert result.returncode == 0, result.stderr
