@@ -5,14 +5,18 @@ applies it to its claim in the same transaction, so the claim always shows
 what its uncorrected updates say, and django-simple-history records each step.
 """
 
+import datetime
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
@@ -55,6 +59,9 @@ class Actor(models.Model):
     def __str__(self):
         return f"{self.name_en} ({self.name})"
 
+    def get_absolute_url(self):
+        return reverse("claims:actor-detail", kwargs={"slug": self.slug})
+
 
 class Topic(models.Model):
     slug = models.SlugField(unique=True)
@@ -70,6 +77,9 @@ class Topic(models.Model):
 
     def __str__(self):
         return f"{self.name_en} ({self.name})"
+
+    def get_absolute_url(self):
+        return reverse("claims:topic-detail", kwargs={"slug": self.slug})
 
 
 class Track(models.Model):
@@ -90,6 +100,9 @@ class Track(models.Model):
 
     def __str__(self):
         return self.name_en
+
+    def get_absolute_url(self):
+        return reverse("claims:track-detail", kwargs={"slug": self.slug})
 
 
 class Stage(models.Model):
@@ -151,6 +164,9 @@ class Source(models.Model):
     def __str__(self):
         return self.title_en or self.title
 
+    def get_absolute_url(self):
+        return reverse("claims:source-detail", kwargs={"slug": self.slug})
+
     def broken_anchors(self):
         """Messages for each saved claim whose quote no longer sits at its offsets in `text`."""
         if self._state.adding:
@@ -187,27 +203,27 @@ class ClaimQuerySet(models.QuerySet):
 
 
 class ClaimKind(models.TextChoices):
-    ASSERTION = "assertion", "Assertion"
-    ANALYSIS = "analysis", "Analysis"
-    PREDICTION = "prediction", "Prediction"
-    POSITION = "position", "Position"
+    ASSERTION = "assertion", _("Assertion")
+    ANALYSIS = "analysis", _("Analysis")
+    PREDICTION = "prediction", _("Prediction")
+    POSITION = "position", _("Position")
 
 
 class ClaimStatus(models.TextChoices):
-    NOT_RATED = "not_rated", "Not yet rated"
+    NOT_RATED = "not_rated", _("Not yet rated")
     # The veracity scale, for assertions and analyses.
-    ACCURATE = "accurate", "Accurate"
-    MOSTLY_ACCURATE = "mostly_accurate", "Mostly accurate"
-    MIXED = "mixed", "Mixed"
-    INACCURATE = "inaccurate", "Inaccurate"
-    UNVERIFIABLE = "unverifiable", "Unverifiable"
+    ACCURATE = "accurate", _("Accurate")
+    MOSTLY_ACCURATE = "mostly_accurate", _("Mostly accurate")
+    MIXED = "mixed", _("Mixed")
+    INACCURATE = "inaccurate", _("Inaccurate")
+    UNVERIFIABLE = "unverifiable", _("Unverifiable")
     # The progress scale, for predictions and positions.
-    IN_PROGRESS = "in_progress", "In progress"
-    STALLED = "stalled", "Stalled"
-    FULFILLED = "fulfilled", "Fulfilled"
-    PARTLY_FULFILLED = "partly_fulfilled", "Partly fulfilled"
-    NOT_FULFILLED = "not_fulfilled", "Not fulfilled"
-    VOID = "void", "Void (a premise fell away)"
+    IN_PROGRESS = "in_progress", _("In progress")
+    STALLED = "stalled", _("Stalled")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    PARTLY_FULFILLED = "partly_fulfilled", _("Partly fulfilled")
+    NOT_FULFILLED = "not_fulfilled", _("Not fulfilled")
+    VOID = "void", _("Void")
 
 
 # Defined outside Claim so that Claim.Meta's constraints can name them.
@@ -230,12 +246,46 @@ PROGRESS_SCALE = (
 )
 VERACITY_KINDS = (ClaimKind.ASSERTION, ClaimKind.ANALYSIS)
 PROGRESS_KINDS = (ClaimKind.PREDICTION, ClaimKind.POSITION)
+FINAL_STATUSES = (
+    *VERACITY_SCALE[1:],
+    ClaimStatus.FULFILLED,
+    ClaimStatus.PARTLY_FULFILLED,
+    ClaimStatus.NOT_FULFILLED,
+    ClaimStatus.VOID,
+)
+
+# Published on the methodology page and beside every status badge.
+KIND_DEFINITIONS = {
+    ClaimKind.ASSERTION: _("A statement of fact: a date, a meeting, an agreement, a number, words someone said."),
+    ClaimKind.ANALYSIS: _("An interpretation or causal judgement: why something happened or what it means."),
+    ClaimKind.PREDICTION: _("A statement that something will happen, judged against stated resolution criteria by a due date."),
+    ClaimKind.POSITION: _("A stance or policy intention attributed to an actor, tracked like a promise."),
+}
+STATUS_DEFINITIONS = {
+    ClaimStatus.NOT_RATED: _("Analysts have not yet judged this claim."),
+    ClaimStatus.ACCURATE: _("The claim is correct and leaves out nothing significant."),
+    ClaimStatus.MOSTLY_ACCURATE: _("The claim is correct but needs a clarification or additional information."),
+    ClaimStatus.MIXED: _("The claim is partly correct and partly wrong, or leaves out context that changes its meaning."),
+    ClaimStatus.INACCURATE: _("The claim is wrong."),
+    ClaimStatus.UNVERIFIABLE: _("The available evidence can establish neither that the claim is right nor that it is wrong."),
+    ClaimStatus.IN_PROGRESS: _("Steps towards the predicted outcome or the stated intention are under way."),
+    ClaimStatus.STALLED: _("Nothing has moved for a long time, or the process is blocked."),
+    ClaimStatus.FULFILLED: _("The outcome happened as the claim said, meeting its resolution criteria."),
+    ClaimStatus.PARTLY_FULFILLED: _("Part of the outcome happened, or it happened in a weaker form."),
+    ClaimStatus.NOT_FULFILLED: _("The outcome did not happen by the due date, or can no longer happen."),
+    ClaimStatus.VOID: _("A premise fell away (for example, the actor left office), so the claim can no longer be judged."),
+}
+
+
+def end_of_day(day):
+    """The last moment of `day` in the site's time zone: what `as_of` views show."""
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=timezone.get_current_timezone())
 
 
 class ClaimState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Claim(models.Model):
@@ -332,9 +382,29 @@ class Claim(models.Model):
     def __str__(self):
         return f"{self.label}: {self.text_en[:80]}"
 
+    def get_absolute_url(self):
+        return reverse("claims:claim-detail", kwargs={"source": self.source.slug, "number": self.number})
+
     @property
     def label(self):
         return f"C{self.number}"
+
+    @property
+    def status_definition(self):
+        return STATUS_DEFINITIONS[self.status]
+
+    @property
+    def kind_definition(self):
+        return KIND_DEFINITIONS[self.kind]
+
+    @property
+    def is_final(self):
+        return self.status in FINAL_STATUSES
+
+    @classmethod
+    def public_as_of(cls, moment):
+        """Public claims as they stood at `moment`, rebuilt from the audit history."""
+        return cls.history.as_of(moment).exclude(state=ClaimState.DRAFT).order_by("source_id", "number")
 
     def statuses(self):
         """The statuses this claim's kind may take."""
@@ -380,6 +450,22 @@ class Claim(models.Model):
                 raise ValidationError({"quote": f"{self.label}: occurrence {occurrence} of {quote!r} is not in the source text."})
         self.quote, self.start, self.end = quote, start, start + len(quote)
 
+    def timeline(self, updates):
+        """`updates` of this claim in the order they took effect, each with where it moved the claim from and to.
+
+        A corrected update is listed, marked, but moves nothing; its correction does.
+        """
+        corrected = {update.corrects_id for update in updates if update.corrects_id}
+        status, stage = self.Status.NOT_RATED, None
+        entries = []
+        for update in sorted(updates, key=lambda update: (update.effective_on, update.recorded, update.pk)):
+            entry = TimelineEntry(update=update, is_corrected=update.pk in corrected, status_before=status, stage_before=stage)
+            if not entry.is_corrected:
+                status, stage = update.status or status, update.stage or stage
+            entry.status_after, entry.stage_after = status, stage
+            entries.append(entry)
+        return entries
+
     def live_updates(self):
         """Updates that stand, in the order they took effect; corrected ones are left out."""
         return self.updates.filter(correction__isnull=True).order_by("effective_on", "recorded", "pk")
@@ -417,9 +503,9 @@ class ClaimRelation(models.Model):
     """How one claim bears on another: C40 depends on C12 when C40 falls if C12 is false."""
 
     class Kind(models.TextChoices):
-        DEPENDS_ON = "depends_on", "depends on"
-        SUPPORTS = "supports", "supports"
-        CONTRADICTS = "contradicts", "contradicts"
+        DEPENDS_ON = "depends_on", _("depends on")
+        SUPPORTS = "supports", _("supports")
+        CONTRADICTS = "contradicts", _("contradicts")
 
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations")
     to_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="inbound_relations")
@@ -442,11 +528,35 @@ class ClaimRelation(models.Model):
         return f"{self.from_claim.label} {self.get_kind_display()} {self.to_claim.label}"
 
 
+@dataclass
+class TimelineEntry:
+    update: "Update"
+    is_corrected: bool
+    status_before: str
+    stage_before: Stage | None
+    status_after: str = ""
+    stage_after: Stage | None = None
+
+    @property
+    def status_changed(self):
+        return self.status_after != self.status_before
+
+    @property
+    def stage_changed(self):
+        return self.stage_after != self.stage_before
+
+    def get_status_before_display(self):
+        return ClaimStatus(self.status_before).label
+
+    def get_status_after_display(self):
+        return ClaimStatus(self.status_after).label
+
+
 class Evidence(models.Model):
     class Bearing(models.TextChoices):
-        SUPPORTS = "supports", "Supports the claim"
-        CONTRADICTS = "contradicts", "Contradicts the claim"
-        CONTEXT = "context", "Context"
+        SUPPORTS = "supports", _("Supports the claim")
+        CONTRADICTS = "contradicts", _("Contradicts the claim")
+        CONTEXT = "context", _("Context")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
     url = models.URLField("URL", max_length=500, validators=[http_url])

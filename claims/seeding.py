@@ -30,7 +30,9 @@ SOURCE_FIELDS = (
     "publisher", "publisher_en", "url", "published_on", "language",
 )  # fmt: skip
 CLAIM_FIELDS = ("kind", "quote", "text_en", "resolution_criteria", "event_on", "due_on", "state", "track")
-CLAIM_KEYS = {"number", "occurrence", "actors", "topics", "stage", "status", "rationale", *CLAIM_FIELDS, *RELATION_KEYS}
+CLAIM_KEYS = {
+    "number", "occurrence", "actors", "topics", "stage", "status", "rationale", "effective_on", *CLAIM_FIELDS, *RELATION_KEYS,
+}  # fmt: skip
 
 
 class SeedError(Exception):
@@ -197,7 +199,7 @@ def read_claim(path, where, record, text, vocabulary):
     for key in RELATION_KEYS:
         if not all(isinstance(target, int) for target in record.get(key, [])):
             raise SeedError(f"{path}: {where}: field '{key}': list claim numbers, e.g. [3, 12]")
-    for key in ("event_on", "due_on"):
+    for key in ("event_on", "due_on", "effective_on"):
         if key in record and not hasattr(record[key], "isoformat"):
             raise SeedError(f"{path}: {where}: field '{key}': write a date as 2026-03-18, without quotes")
 
@@ -218,6 +220,7 @@ def read_claim(path, where, record, text, vocabulary):
         "stage": stage,
         "status": status,
         "rationale": record.get("rationale", ""),
+        "effective_on": record.get("effective_on"),
         "actors": record.get("actors", []),
         "topics": record.get("topics", []),
         **{key: record.get(key, []) for key in RELATION_KEYS},
@@ -333,7 +336,7 @@ class Loader:
                 self.sync_many(claim, "actors", [actors[slug] for slug in record["actors"]], label)
                 self.sync_many(claim, "topics", [topics[slug] for slug in record["topics"]], label)
                 stage = stages[record["track"], record["stage"]] if record["stage"] else None
-                self.sync_status(claim, record["status"], stage, record["rationale"], label)
+                self.sync_status(claim, record, stage, label)
                 claims[record["number"]] = claim
             for record in seed.claims:
                 for key, kind in RELATION_KEYS.items():
@@ -343,8 +346,9 @@ class Loader:
             self.progress(f"{seed.path.name}: {len(claims)} claims")
         return self.tally
 
-    def sync_status(self, claim, status, stage, rationale, label):
+    def sync_status(self, claim, record, stage, label):
         """Record a seed update when the file's status or stage differs and analysts have not moved the claim."""
+        status = record["status"]
         wanted_status = status or claim.status
         wanted_stage = stage or claim.stage
         if (wanted_status, wanted_stage) == (claim.status, claim.stage):
@@ -357,9 +361,11 @@ class Loader:
             claim=claim,
             status=status if status != claim.status else "",
             stage=stage if stage != claim.stage else None,
-            rationale=rationale,
+            rationale=record["rationale"],
             recorded_by=self.account,
         )
+        if record["effective_on"]:
+            update.effective_on = record["effective_on"]
         stamp(update, self.account, self.reason)
         update.save()
         self.tally.created += 1

@@ -1,5 +1,6 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Claim tracker — analysts"
 admin.site.site_title = "Claim tracker"
@@ -8,3 +9,7 @@ admin.site.index_title = "Claims, evidence and reviews"
 urlpatterns = [
     path("admin/", admin.site.urls),
 ]
+
+# The public pages, under /zh-hant/ and /en/. A request for / is redirected by
+# LocaleMiddleware to the language the browser asks for.
+urlpatterns += i18n_patterns(path("", include("claims.urls")))

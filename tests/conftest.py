@@ -144,3 +144,40 @@ def admin_form():
         return {name: values if len(values) != 1 else values[0] for name, values in data.items()}
 
     return read
+
+
+@pytest.fixture
+def count_queries(client):
+    """count_queries(url) -> how many queries a GET of `url` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(queries)
+
+    return count
+
+
+@pytest.fixture
+def populate(make_claim, record_update, track):
+    """populate(n): n published claims, each with two updates and one piece of evidence."""
+    from claims.models import Evidence
+
+    def fill(n):
+        stages = list(track.stages.all())
+        claims = []
+        for index in range(n):
+            kind = Claim.Kind.PREDICTION if index % 2 else Claim.Kind.ASSERTION
+            claim = make_claim("高市將有更大空間推動修憲議程", kind=kind, track=track, text_en=f"Claim number {index}.")
+            evidence = Evidence.objects.create(claim=claim, url="https://example.org/a", title=f"Evidence {index}")
+            first = record_update(claim, stage=stages[0])
+            first.evidence.add(evidence)
+            status = Claim.Status.IN_PROGRESS if kind == Claim.Kind.PREDICTION else Claim.Status.ACCURATE
+            record_update(claim, status=status, stage=stages[1])
+            claims.append(claim)
+        return claims
+
+    return fill

@@ -1,0 +1,151 @@
+"""Open data: every published claim as JSON and CSV, and schema.org ClaimReview for claim pages."""
+
+import csv
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_safe
+
+from claims.models import PROGRESS_KINDS, VERACITY_KINDS, Claim, ClaimStatus
+
+# The columns of both exports, in order.
+FIELDS = [
+    "source",
+    "number",
+    "label",
+    "quote",
+    "start",
+    "end",
+    "text_en",
+    "kind",
+    "status",
+    "stage",
+    "track",
+    "event_on",
+    "due_on",
+    "next_review_on",
+    "updated",
+    "url",
+]
+
+# Each scale's ordinal ratings, worst first at 1; a scale's best rating is its highest number.
+# Statuses off the line (unverifiable, in progress, stalled, void) are not better or worse
+# than the others, so they are rated -1, Google's convention for "not rateable"; the
+# textual rating in alternateName still says what they are.
+RATINGS = {
+    VERACITY_KINDS: {
+        ClaimStatus.INACCURATE: 1,
+        ClaimStatus.MIXED: 2,
+        ClaimStatus.MOSTLY_ACCURATE: 3,
+        ClaimStatus.ACCURATE: 4,
+    },
+    PROGRESS_KINDS: {
+        ClaimStatus.NOT_FULFILLED: 1,
+        ClaimStatus.PARTLY_FULFILLED: 2,
+        ClaimStatus.FULFILLED: 3,
+    },
+}
+NOT_RATEABLE = -1
+
+
+def isoformat(value):
+    return value.isoformat() if value is not None else None
+
+
+def published_claims():
+    # One query whatever the number of claims: everything a row reads is joined in.
+    return Claim.objects.published().select_related("source", "stage", "track").order_by("source__slug", "number")
+
+
+def claim_row(claim, request):
+    """One claim as a flat dict of FIELDS, with plain strings, numbers and None."""
+    return {
+        "source": claim.source.slug,
+        "number": claim.number,
+        "label": claim.label,
+        "quote": claim.quote,
+        "start": claim.start,
+        "end": claim.end,
+        "text_en": claim.text_en,
+        "kind": claim.kind,
+        "status": claim.status,
+        "stage": claim.stage.slug if claim.stage else None,
+        "track": claim.track.slug if claim.track else None,
+        "event_on": isoformat(claim.event_on),
+        "due_on": isoformat(claim.due_on),
+        "next_review_on": isoformat(claim.next_review_on),
+        "updated": isoformat(claim.updated),
+        "url": request.build_absolute_uri(claim.get_absolute_url()),
+    }
+
+
+@require_safe
+def claims_json(request):
+    rows = [claim_row(claim, request) for claim in published_claims()]
+    return JsonResponse(
+        {"count": len(rows), "claims": rows},
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+
+
+@require_safe
+def claims_csv(request):
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="claims.csv"'},
+    )
+    # The byte order mark tells Excel the file is UTF-8, so the Chinese quotes open legibly.
+    response.write("\ufeff")
+    writer = csv.DictWriter(response, fieldnames=FIELDS)
+    writer.writeheader()
+    writer.writerows(claim_row(claim, request) for claim in published_claims())
+    return response
+
+
+def claim_review(claim, page_url, source_url):
+    """schema.org ClaimReview JSON-LD for a rated claim; None for a claim not yet rated.
+
+    `page_url` is the claim's page and `source_url` our copy of the source, the
+    claim's first appearance when the source has no address of its own.
+    """
+    if claim.status == ClaimStatus.NOT_RATED:
+        return None
+    scale = next(ratings for kinds, ratings in RATINGS.items() if claim.kind in kinds)
+    # The fact check was published when its first standing rating was recorded.
+    first_rating = claim.live_updates().exclude(status="").order_by("recorded", "pk").first()
+    published = first_rating.recorded if first_rating else claim.updated
+    with translation.override("en"):
+        status_label = str(claim.get_status_display())
+    source = claim.source
+
+    author = {"@type": "Person", "name": source.author_en or source.author}
+    if affiliation := source.author_affiliation_en or source.author_affiliation:
+        author["affiliation"] = {"@type": "Organization", "name": affiliation}
+    first_appearance = {"@type": "CreativeWork", "url": source.url or source_url, "headline": source.title}
+    if publisher := source.publisher_en or source.publisher:
+        first_appearance["publisher"] = {"@type": "Organization", "name": publisher}
+    item_reviewed = {"@type": "Claim", "author": author, "firstAppearance": first_appearance}
+    if source.published_on:
+        item_reviewed["datePublished"] = source.published_on.isoformat()
+    if source.url and source.url != source_url:
+        # Our copy of the full text, with the claim anchored in it.
+        item_reviewed["appearance"] = [{"@type": "CreativeWork", "url": source_url}]
+
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": page_url,
+        "claimReviewed": claim.text_en,
+        "datePublished": timezone.localdate(published).isoformat(),
+        "dateModified": timezone.localdate(claim.updated).isoformat(),
+        "author": {"@type": "Organization", "name": "Claim tracker"},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": scale.get(claim.status, NOT_RATEABLE),
+            "bestRating": max(scale.values()),
+            "worstRating": 1,
+            "alternateName": status_label,
+        },
+        "itemReviewed": item_reviewed,
+    }

@@ -1,0 +1,42 @@
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import Actor, Claim, Source, Topic, Track
+
+
+class ClaimFilterForm(forms.Form):
+    """The claim list's filters; they live in the query string so a filtered view can be shared."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Claim.Kind.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *Claim.Status.choices])
+    topic = forms.ModelChoiceField(label=_("Topic"), required=False, queryset=Topic.objects.all(), to_field_name="slug", empty_label=_("All topics"))
+    actor = forms.ModelChoiceField(label=_("Actor"), required=False, queryset=Actor.objects.all(), to_field_name="slug", empty_label=_("All actors"))
+    track = forms.ModelChoiceField(label=_("Track"), required=False, queryset=Track.objects.all(), to_field_name="slug", empty_label=_("All tracks"))
+    source = forms.ModelChoiceField(label=_("Source"), required=False, queryset=Source.objects.all(), to_field_name="slug", empty_label=_("All sources"))
+
+    def filter(self, claims):
+        """Narrow `claims` by the valid filters; an invalid one is ignored and shown as an error."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("q"):
+            claims = claims.filter(Q(quote__icontains=data["q"]) | Q(text_en__icontains=data["q"]))
+        if data.get("kind"):
+            claims = claims.filter(kind=data["kind"])
+        if data.get("status"):
+            claims = claims.filter(status=data["status"])
+        if data.get("track"):
+            claims = claims.filter(track_id=data["track"].pk)
+        if data.get("source"):
+            claims = claims.filter(source_id=data["source"].pk)
+        # Topics and actors are filtered through their current links, also for a past day.
+        if data.get("topic"):
+            claims = claims.filter(id__in=Claim.topics.through.objects.filter(topic=data["topic"]).values("claim_id"))
+        if data.get("actor"):
+            claims = claims.filter(id__in=Claim.actors.through.objects.filter(actor=data["actor"]).values("claim_id"))
+        return claims
+
+    @property
+    def is_filtered(self):
+        return any(self.cleaned_data.get(name) for name in self.fields)

@@ -1,0 +1,204 @@
+"""The public, read-only pages. Each answers GET and HEAD only and runs a fixed number of queries."""
+
+import datetime
+import json
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from claims.anchoring import paragraphs, paragraphs_around
+from claims.exports import claim_review
+from claims.forms import ClaimFilterForm
+from claims.models import (
+    KIND_DEFINITIONS,
+    PROGRESS_KINDS,
+    PROGRESS_SCALE,
+    STATUS_DEFINITIONS,
+    VERACITY_KINDS,
+    VERACITY_SCALE,
+    Actor,
+    Claim,
+    ClaimRelation,
+    Source,
+    Topic,
+    Track,
+)
+from claims.timetravel import AsOf
+
+PAGE_SIZE = 25
+DUE_WITHIN = datetime.timedelta(days=90)
+LATEST_UPDATES = 8
+
+
+def status_chart(claims):
+    """Counts of claims per status, one group per scale, with bar widths in per cent of the group."""
+    groups = []
+    for kinds, scale in ((VERACITY_KINDS, VERACITY_SCALE), (PROGRESS_KINDS, PROGRESS_SCALE)):
+        members = [claim for claim in claims if claim.kind in kinds]
+        bars = [
+            {"status": status, "count": sum(claim.status == status for claim in members)}
+            for status in scale
+        ]
+        for bar in bars:
+            bar["percent"] = round(100 * bar["count"] / len(members), 1) if members else 0
+        kind_counts = [(kind, sum(claim.kind == kind for claim in members)) for kind in kinds]
+        groups.append({"kinds": kind_counts, "total": len(members), "bars": bars})
+    return groups
+
+
+def script_json(data):
+    """JSON for a <script type="application/ld+json"> block, safe inside HTML."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@require_safe
+def home(request):
+    as_of = AsOf.from_request(request)
+    today = as_of.day or timezone.localdate()
+    claims = as_of.attach(as_of.claims())
+    due = sorted(
+        (
+            claim
+            for claim in claims
+            if claim.kind in PROGRESS_KINDS and claim.due_on and claim.due_on <= today + DUE_WITHIN and not claim.is_final
+        ),
+        key=lambda claim: claim.due_on,
+    )
+    public_ids = [claim.pk for claim in claims]
+    latest = as_of.updates().filter(claim_id__in=public_ids).order_by("-recorded")[:LATEST_UPDATES]
+    return render(
+        request,
+        "claims/home.html",
+        {
+            "as_of": as_of,
+            "today": today,
+            "sources": Source.objects.all(),
+            "claim_count": len(claims),
+            "chart": status_chart(claims),
+            "due": due,
+            "latest": latest,
+        },
+    )
+
+
+@require_safe
+def claim_list(request):
+    as_of = AsOf.from_request(request)
+    form = ClaimFilterForm(request.GET)
+    claims = form.filter(as_of.claims())
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return render(
+        request,
+        "claims/claim_list.html",
+        {
+            "as_of": as_of,
+            "form": form,
+            "page": page,
+            "claims": as_of.attach(page.object_list),
+            "query": keep.urlencode(),
+        },
+    )
+
+
+@require_safe
+def claim_detail(request, source, number):
+    as_of = AsOf.from_request(request)
+    claim = as_of.claims().filter(source__slug=source, number=number).first()
+    if claim is None:
+        raise Http404("No public claim with that number.")
+    (claim,) = as_of.attach([claim])
+    updates = list(as_of.updates().filter(claim_id=claim.pk).prefetch_related("evidence"))
+    timeline = claim.timeline(updates)
+    reached = {}
+    for entry in timeline:
+        if entry.stage_changed and not entry.is_corrected:
+            reached.setdefault(entry.stage_after.pk, entry.update.effective_on)
+    ladder = []
+    if claim.track is not None:
+        for stage in claim.track.stages.all():
+            ladder.append({"stage": stage, "reached_on": reached.get(stage.pk), "is_current": stage.pk == claim.stage_id,
+                           "is_passed": claim.stage is not None and stage.position < claim.stage.position})
+    neighbours = as_of.claims().filter(source_id=claim.source_id)
+    previous = neighbours.filter(number__lt=claim.number).order_by("-number").first()
+    following = neighbours.filter(number__gt=claim.number).order_by("number").first()
+    relations = (
+        ClaimRelation.objects.filter(Q(from_claim_id=claim.pk) | Q(to_claim_id=claim.pk))
+        .exclude(from_claim__state=Claim.State.DRAFT)
+        .exclude(to_claim__state=Claim.State.DRAFT)
+        .select_related("from_claim__source", "to_claim__source")
+    )
+    page_url = request.build_absolute_uri(claim.get_absolute_url())
+    review = claim_review(claim, page_url, request.build_absolute_uri(claim.source.get_absolute_url()))
+    return render(
+        request,
+        "claims/claim_detail.html",
+        {
+            "as_of": as_of,
+            "claim": claim,
+            "context": paragraphs_around(claim.source.text, claim.start, claim.end, claim),
+            "timeline": list(reversed(timeline)),
+            "ladder": ladder,
+            "evidence": list(as_of.evidence().filter(claim_id=claim.pk).order_by("-published_on", "pk")),
+            "relations": relations,
+            "previous": as_of.attach([previous])[0] if previous else None,
+            "following": as_of.attach([following])[0] if following else None,
+            "last_reviewed": max((update.recorded for update in updates), default=None),
+            "claim_review": script_json(review) if review else None,
+        },
+    )
+
+
+@require_safe
+def source_detail(request, slug):
+    source = get_object_or_404(Source, slug=slug)
+    claims = list(source.claims.published().select_related("source"))
+    return render(
+        request,
+        "claims/source_detail.html",
+        {
+            "source": source,
+            "claims": claims,
+            "paragraphs": paragraphs(source.text, [(claim.start, claim.end, claim) for claim in claims]),
+        },
+    )
+
+
+def claims_following(queryset):
+    return queryset.public().select_related("source", "track", "stage__track")
+
+
+@require_safe
+def track_detail(request, slug):
+    track = get_object_or_404(Track, slug=slug)
+    claims = list(claims_following(track.claims.all()))
+    stages = [{"stage": stage, "claims": [claim for claim in claims if claim.stage_id == stage.pk]} for stage in track.stages.all()]
+    return render(request, "claims/track_detail.html", {"track": track, "stages": stages, "claims": claims})
+
+
+@require_safe
+def topic_detail(request, slug):
+    topic = get_object_or_404(Topic, slug=slug)
+    return render(request, "claims/topic_detail.html", {"topic": topic, "claims": claims_following(topic.claims.all())})
+
+
+@require_safe
+def actor_detail(request, slug):
+    actor = get_object_or_404(Actor, slug=slug)
+    return render(request, "claims/actor_detail.html", {"actor": actor, "claims": claims_following(actor.claims.all())})
+
+
+@require_safe
+def methodology(request):
+    scales = [
+        {"kinds": [(kind, KIND_DEFINITIONS[kind]) for kind in kinds], "statuses": [(status, STATUS_DEFINITIONS[status]) for status in scale]}
+        for kinds, scale in ((VERACITY_KINDS, VERACITY_SCALE), (PROGRESS_KINDS, PROGRESS_SCALE))
+    ]
+    return render(request, "claims/methodology.html", {"scales": scales, "tracks": Track.objects.prefetch_related("stages")})
