@@ -1,14 +1,164 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from analysts.models import Analyst
+from analysts.models import Analyst, Assignment, ReviewCycle
+from claims.admin import ReasonedAdmin
 
 
 @admin.register(Analyst)
 class AnalystAdmin(SimpleHistoryAdmin, UserAdmin):
-    list_display = ["username", "display_name", "email", "is_staff", "is_active"]
+    list_display = ["username", "display_name", "display_name_en", "email", "is_staff", "is_active"]
+    filter_horizontal = ["groups", "user_permissions", "topics"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Profile", {"fields": ["display_name", "bio"]}),
+        ("Profile", {"fields": ["display_name", "display_name_en", "bio", "topics"]}),
     ]
+
+
+@admin.register(ReviewCycle)
+class ReviewCycleAdmin(ReasonedAdmin):
+    list_display = ["label", "starts_on", "ends_on", "state", "open_reviews", "done_reviews", "missed_reviews"]
+    list_filter = ["state"]
+    readonly_fields = ["starts_on", "ends_on", "state", "opened", "closed"]
+    fields = ["label", "starts_on", "ends_on", "state", "opened", "closed", "change_reason"]
+    actions = ["close_cycles"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assignments")
+
+    def count(self, cycle, state):
+        return sum(assignment.state == state for assignment in cycle.assignments.all())
+
+    @admin.display(description="open")
+    def open_reviews(self, cycle):
+        return self.count(cycle, Assignment.State.OPEN)
+
+    @admin.display(description="done")
+    def done_reviews(self, cycle):
+        return self.count(cycle, Assignment.State.DONE)
+
+    @admin.display(description="missed")
+    def missed_reviews(self, cycle):
+        return self.count(cycle, Assignment.State.MISSED)
+
+    def save_model(self, request, obj, form, change):
+        """Adding a cycle opens it: the period comes from the label, and due claims are assigned."""
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            cycle, assignments = ReviewCycle.open_period(obj.label, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return
+        obj.pk, obj.starts_on, obj.ends_on = cycle.pk, cycle.starts_on, cycle.ends_on
+        self.message_user(request, f"Opened {cycle.label}: {len(assignments)} claims assigned.", messages.SUCCESS)
+
+    @admin.action(description="Close the selected cycles (open reviews become missed)", permissions=["change"])
+    def close_cycles(self, request, queryset):
+        for cycle in queryset:
+            missed = cycle.close(user=request.user)
+            self.message_user(request, f"Closed {cycle.label}; {missed} reviews missed.", messages.SUCCESS)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "My open reviews"), ("open", "All open reviews"), ("all", "Everything")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or "mine"
+        if value in ("mine", "open"):
+            queryset = queryset.filter(state=Assignment.State.OPEN)
+        if value == "mine":
+            queryset = queryset.filter(analyst=request.user)
+        return queryset
+
+    def choices(self, changelist):
+        # "My open reviews" is the default, so it is selected when no value is given.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "mine") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReasonedAdmin):
+    """The review queue: dependency alerts first, then the most overdue."""
+
+    list_display = ["claim_label", "claim_text", "alert", "due", "analyst", "cycle", "state", "outcome", "review_link"]
+    list_display_links = None
+    list_filter = [QueueFilter, "state", "cycle", "analyst"]
+    list_select_related = ["claim__source", "analyst", "cycle"]
+    search_fields = ["claim__text_en", "claim__quote"]
+    readonly_fields = ["cycle", "claim", "analyst", "state", "outcome", "update", "alert_reason", "completed"]
+    fields = ["cycle", "claim", "analyst", "state", "outcome", "update", "alert_reason", "completed", "note", "change_reason"]
+    actions = ["complete_unchanged"]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_alert=ExpressionWrapper(Q(state=Assignment.State.OPEN) & ~Q(alert_reason=""), output_field=BooleanField())
+            )
+            .order_by("-has_alert", F("claim__next_review_on").asc(nulls_first=True), "claim__number")
+        )
+        if request.user.has_perm("analysts.view_all_reviews"):
+            return queryset
+        return queryset.filter(analyst=request.user)
+
+    def get_list_filter(self, request):
+        if request.user.has_perm("analysts.view_all_reviews"):
+            return self.list_filter
+        return [QueueFilter, "state", "cycle"]
+
+    def has_add_permission(self, request):
+        return False  # reviews are assigned by opening a cycle
+
+    @admin.display(description="claim", ordering="claim__number")
+    def claim_label(self, assignment):
+        return assignment.claim.label
+
+    @admin.display(description="English proposition")
+    def claim_text(self, assignment):
+        return assignment.claim.text_en[:90]
+
+    @admin.display(description="alert")
+    def alert(self, assignment):
+        return assignment.alert_reason or ""
+
+    @admin.display(description="due", ordering="claim__next_review_on")
+    def due(self, assignment):
+        due = assignment.claim.next_review_on
+        text = due.isoformat() if due else "now"
+        return format_html("<strong>{} (overdue)</strong>", text) if assignment.is_overdue else text
+
+    @admin.display(description="review")
+    def review_link(self, assignment):
+        if assignment.state != Assignment.State.OPEN:
+            return ""
+        claim_url = reverse("admin:claims_claim_change", args=[assignment.claim_id])
+        return format_html('<a href="{}#updates-group">Record an update</a>', claim_url)
+
+    @admin.action(description="Mark reviewed, unchanged")
+    def complete_unchanged(self, request, queryset):
+        done = 0
+        for assignment in queryset.select_related("claim"):
+            if assignment.analyst_id != request.user.pk and not request.user.has_perm("analysts.view_all_reviews"):
+                self.message_user(request, f"{assignment} is not yours to complete.", messages.ERROR)
+                continue
+            try:
+                assignment.complete_unchanged(user=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.WARNING)
+        self.message_user(request, f"Marked {done} reviews as reviewed, unchanged.", messages.SUCCESS)

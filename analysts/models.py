@@ -1,6 +1,34 @@
-from django.contrib.auth.models import AbstractUser
-from django.db import models
+"""The people who judge claims, and the periodic review work they do."""
+
+import calendar
+import datetime
+import re
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Count, ExpressionWrapper, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from claims.models import Claim, Topic, stamp
+
+ANALYST_GROUP = "analyst"
+EDITOR_GROUP = "editor"
+PERIOD = re.compile(r"^(?P<year>\d{4})-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4]))$")
+
+
+class AnalystQuerySet(models.QuerySet):
+    def reviewers(self):
+        """Active people in the analyst or editor role, and superusers: those who can be given reviews."""
+        in_role = Q(groups__name__in=[ANALYST_GROUP, EDITOR_GROUP]) | Q(is_superuser=True)
+        return self.filter(in_role, is_active=True).distinct()
+
+
+class AnalystManager(UserManager.from_queryset(AnalystQuerySet)):
+    pass
 
 
 class Analyst(AbstractUser):
@@ -9,15 +37,234 @@ class Analyst(AbstractUser):
     display_name = models.CharField(
         max_length=150,
         blank=True,
-        help_text="The name shown with the analyst's updates and reviews.",
+        help_text="The name shown with the analyst's updates and reviews, in Traditional Chinese.",
     )
+    display_name_en = models.CharField("display name in English", max_length=150, blank=True)
     bio = models.TextField(blank=True, help_text="A few lines on who the analyst is.")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="analysts", help_text="Topics the analyst covers: reviews of their claims go to them first."
+    )
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[topics])
+
+    objects = AnalystManager()
 
     class Meta:
         ordering = ["username"]
         verbose_name = "analyst"
 
     def __str__(self):
-        return self.display_name or self.get_full_name() or self.username
+        return self.display_name_en or self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_editor(self):
+        return self.is_superuser or self.groups.filter(name=EDITOR_GROUP).exists()
+
+
+def parse_period(text):
+    """'2026-11' is a month, '2026-Q4' a quarter: returns (label, first day, last day)."""
+    match = PERIOD.match(text.strip())
+    if not match:
+        raise ValidationError(f"Period {text!r} is not a month like 2026-11 or a quarter like 2026-Q4.")
+    year = int(match["year"])
+    if match["month"]:
+        first_month = last_month = int(match["month"])
+    else:
+        first_month = 3 * int(match["quarter"]) - 2
+        last_month = first_month + 2
+    start = datetime.date(year, first_month, 1)
+    end = datetime.date(year, last_month, calendar.monthrange(year, last_month)[1])
+    return text.strip(), start, end
+
+
+class ReviewCycle(models.Model):
+    """A period (a month or a quarter) in which the claims that come due are reviewed."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    label = models.CharField(max_length=10, unique=True, help_text="2026-11 for a month, 2026-Q4 for a quarter.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    state = models.CharField(max_length=10, choices=State, default=State.OPEN)
+    opened = models.DateTimeField(default=timezone.now)
+    closed = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cycle_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"Review cycle {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("analysts:cycle-report", kwargs={"label": self.label})
+
+    @classmethod
+    def open_period(cls, text, user=None, dry_run=False):
+        """Open the cycle for `text` (idempotent) and assign every claim due by its end.
+
+        The cycle row is locked while assigning, so two runs at once take turns and
+        the second finds nothing left to assign; a unique constraint backs this up.
+        Returns (cycle, new assignments).
+        """
+        label, start, end = parse_period(text)
+        with transaction.atomic():
+            cycle = cls.objects.filter(label=label).first()
+            if cycle is None:
+                cycle = cls(label=label, starts_on=start, ends_on=end)
+                stamp(cycle, user, f"Opened review cycle {label}")
+                cycle.save()
+            cycle = cls.objects.select_for_update().get(pk=cycle.pk)
+            if cycle.state == cls.State.CLOSED:
+                raise ValidationError(f"Review cycle {label} is closed; it cannot be opened again.")
+            assignments = cycle.assign_due_claims(user)
+            if dry_run:
+                transaction.set_rollback(True)
+        return cycle, assignments
+
+    def assign_due_claims(self, user=None):
+        assigned = set(self.assignments.values_list("claim_id", flat=True))
+        due = (
+            Claim.objects.due_for_review(self.ends_on)
+            .exclude(pk__in=assigned)
+            .prefetch_related("topics")
+            .order_by("next_review_on", "source_id", "number")
+        )
+        reviewers = list(Analyst.objects.reviewers().prefetch_related("topics").order_by("username"))
+        if not reviewers:
+            return []
+        load = dict(
+            self.assignments.filter(state=Assignment.State.OPEN)
+            .values_list("analyst_id")
+            .annotate(count=Count("pk"))
+        )
+        created = []
+        for claim in due:
+            analyst = pick_reviewer(claim, reviewers, load)
+            load[analyst.pk] = load.get(analyst.pk, 0) + 1
+            assignment = Assignment(cycle=self, claim=claim, analyst=analyst, alert_reason=claim.review_reason)
+            stamp(assignment, user, f"Assigned when review cycle {self.label} opened")
+            assignment.save()
+            created.append(assignment)
+        return created
+
+    def close(self, user=None):
+        """Close the cycle; reviews still open are kept, marked missed. Returns how many were missed."""
+        with transaction.atomic():
+            cycle = ReviewCycle.objects.select_for_update().get(pk=self.pk)
+            if cycle.state == self.State.CLOSED:
+                return 0
+            missed = 0
+            for assignment in cycle.assignments.filter(state=Assignment.State.OPEN):
+                assignment.state = Assignment.State.MISSED
+                stamp(assignment, user, f"Missed: review cycle {cycle.label} closed")
+                assignment.save()
+                missed += 1
+            cycle.state, cycle.closed = self.State.CLOSED, timezone.now()
+            stamp(cycle, user, f"Closed review cycle {cycle.label}")
+            cycle.save()
+        self.state, self.closed = cycle.state, cycle.closed
+        return missed
+
+
+def pick_reviewer(claim, reviewers, load):
+    """Prefer reviewers who cover one of the claim's topics; among them, the least loaded."""
+    topics = {topic.pk for topic in claim.topics.all()}
+    covering = [analyst for analyst in reviewers if topics & {topic.pk for topic in analyst.topics.all()}]
+    return min(covering or reviewers, key=lambda analyst: (load.get(analyst.pk, 0), analyst.username))
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state=Assignment.State.OPEN)
+
+    def queue(self):
+        """Open reviews in the order to do them: dependency alerts, then the most overdue."""
+        return (
+            self.open()
+            .select_related("claim__source", "claim__stage", "analyst", "cycle")
+            .annotate(has_alert=ExpressionWrapper(~Q(alert_reason=""), output_field=models.BooleanField()))
+            .order_by("-has_alert", models.F("claim__next_review_on").asc(nulls_first=True), "claim__number")
+        )
+
+
+class Assignment(models.Model):
+    """One claim to review in one cycle, given to one analyst."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+
+    class Outcome(models.TextChoices):
+        UNCHANGED = "unchanged", _("Reviewed, unchanged")
+        UPDATED = "updated", _("Updated")
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="assignments")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="assignments")
+    analyst = models.ForeignKey(Analyst, on_delete=models.PROTECT, related_name="assignments")
+    state = models.CharField(max_length=10, choices=State, default=State.OPEN)
+    outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
+    update = models.ForeignKey(
+        "claims.Update", on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    )
+    note = models.TextField(blank=True, help_text="What the reviewer looked at.")
+    alert_reason = models.TextField(blank=True, help_text="Why this review jumped the queue, e.g. a claim it depends on changed.")
+    completed = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle", "claim"]
+        verbose_name = "review"
+        permissions = [("view_all_reviews", "Can see and complete every analyst's reviews")]
+        constraints = [
+            # A claim is assigned at most once per cycle, however many runs open it at once.
+            models.UniqueConstraint(fields=["cycle", "claim"], name="assignment_once_per_cycle"),
+            models.CheckConstraint(
+                condition=~Q(state="done") | ~Q(outcome=""), name="assignment_done_has_outcome"
+            ),
+        ]
+        indexes = [
+            # An analyst's queue: their open reviews.
+            models.Index(fields=["analyst", "state"], name="assignment_queue"),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.label} in {self.cycle.label} for {self.analyst}"
+
+    @property
+    def is_overdue(self):
+        due = self.claim.next_review_on
+        return self.state == self.State.OPEN and (due is None or due < timezone.localdate())
+
+    def complete_unchanged(self, user=None, note=""):
+        """Done, with no change to the claim: the claim gets a dated 'reviewed, unchanged' stamp."""
+        if self.state != self.State.OPEN:
+            raise ValidationError(f"Review of {self.claim.label} in {self.cycle.label} is {self.get_state_display().lower()}, not open.")
+        with transaction.atomic():
+            self.claim.mark_reviewed(user=user, note=note)
+            self.finish(self.Outcome.UNCHANGED, user, note or "Reviewed, unchanged")
+
+    def complete_with_update(self, update, user=None):
+        """Done by recording `update` on the claim (called when an update is saved)."""
+        self.update = update
+        self.finish(self.Outcome.UPDATED, user, f"Reviewed with update {update.pk}")
+
+    def finish(self, outcome, user, reason):
+        self.state, self.outcome, self.completed = self.State.DONE, outcome, timezone.now()
+        if reason and not self.note:
+            self.note = reason
+        stamp(self, user, reason)
+        self.save()

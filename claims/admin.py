@@ -159,7 +159,9 @@ class ClaimAdmin(ReasonedAdmin):
     list_select_related = ["source", "stage__track"]
     search_fields = ["quote", "text_en"]
     autocomplete_fields = ["actors", "topics"]
-    readonly_fields = ["quote_in_context", "start", "end", "status", "stage", "created", "updated"]
+    readonly_fields = [
+        "quote_in_context", "start", "end", "status", "stage", "last_reviewed_on", "review_reason", "created", "updated",
+    ]  # fmt: skip
     inlines = [UpdateInline, EvidenceInline, RelationInline]
     actions = ["publish"]
     fieldsets = [
@@ -169,12 +171,22 @@ class ClaimAdmin(ReasonedAdmin):
         (
             "Judgement",
             {
-                "fields": [("status", "stage"), "track", "resolution_criteria", "due_on", "next_review_on"],
+                "fields": [("status", "stage"), "track", "resolution_criteria", "confidence", "due_on"],
                 "description": "Status and stage change only by recording a status update below.",
             },
         ),
+        ("Review", {"fields": [("next_review_on", "last_reviewed_on"), "review_interval_days", "review_reason"]}),
         (None, {"fields": ["change_reason", ("created", "updated")]}),
     ]
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("claims.publish_claim")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Publishing and withdrawing belong to editors; analysts' new claims stay drafts.
+        if self.has_publish_permission(request):
+            return self.readonly_fields
+        return [*self.readonly_fields, "state", "withdrawal_reason"]
 
     def save_formset(self, request, form, formset, change):
         for inline_form in formset.forms:
@@ -203,7 +215,7 @@ class ClaimAdmin(ReasonedAdmin):
             text[claim.end : claim.end + CONTEXT_CHARACTERS],
         )
 
-    @admin.action(description="Publish the selected claims")
+    @admin.action(description="Publish the selected claims", permissions=["publish"])
     def publish(self, request, queryset):
         published = sum(claim.publish(user=request.user, reason="Published from the claim list") for claim in queryset)
         self.message_user(request, f"Published {published} claims.", messages.SUCCESS)

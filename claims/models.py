@@ -17,7 +17,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.dispatch import Signal
 from simple_history.models import HistoricalRecords
+
+# Sent after a status change flagged the claims that depend on it: (claim, dependents, reason).
+dependents_flagged = Signal()
 
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
 
@@ -198,8 +202,9 @@ class ClaimQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=Claim.State.PUBLISHED)
 
-    def due_for_review(self, today):
-        return self.published().filter(next_review_on__lte=today)
+    def due_for_review(self, day):
+        """Published claims whose next review falls on or before `day`; never-reviewed ones are due now."""
+        return self.published().filter(Q(next_review_on__lte=day) | Q(next_review_on__isnull=True))
 
 
 class ClaimKind(models.TextChoices):
@@ -277,6 +282,33 @@ STATUS_DEFINITIONS = {
 }
 
 
+class Confidence(models.TextChoices):
+    """How sure the essay's own wording is that a prediction will come true."""
+
+    NEAR_CERTAIN = "near_certain", _("Near certain")
+    LIKELY = "likely", _("Likely")
+    TOSS_UP = "toss_up", _("Toss-up")
+    UNLIKELY = "unlikely", _("Unlikely")
+    REMOTE = "remote", _("Remote")
+
+
+# Each band's probability and the wording that puts a prediction in it; published on the methodology page.
+CONFIDENCE_BANDS = {
+    Confidence.NEAR_CERTAIN: (0.9, _("Presented as settled, obvious or already under way: 顯然, 必然, 必將, or taken for granted.")),
+    Confidence.LIKELY: (0.75, _("A plain statement about the future: 將, 會, 可望.")),
+    Confidence.TOSS_UP: (0.5, _("An explicit possibility: 可能, 或許, 不排除.")),
+    Confidence.UNLIKELY: (0.25, _("Doubt about the outcome: 難以, 恐難, 未必.")),
+    Confidence.REMOTE: (0.1, _("The outcome is called all but impossible: 不可能, 絕難.")),
+}
+
+# How often a claim comes up for review, unless the claim sets its own interval.
+REVIEW_INTERVALS = {
+    "open_progress": datetime.timedelta(days=90),  # predictions and positions still open
+    "unrated_veracity": datetime.timedelta(days=30),  # facts and analyses not yet checked
+    "final": datetime.timedelta(days=365),  # a settled status is looked at once a year
+}
+
+
 def end_of_day(day):
     """The last moment of `day` in the site's time zone: what `as_of` views show."""
     return datetime.datetime.combine(day, datetime.time.max, tzinfo=timezone.get_current_timezone())
@@ -331,7 +363,25 @@ class Claim(models.Model):
     due_on = models.DateField(
         "due date", null=True, blank=True, help_text="For predictions: the date by which to judge it."
     )
-    next_review_on = models.DateField("next review", null=True, blank=True)
+    confidence = models.CharField(
+        max_length=20,
+        choices=Confidence,
+        blank=True,
+        help_text="For predictions: how sure the essay's wording is (see the methodology page for the bands).",
+    )
+    review_interval_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days between reviews. Empty: 90 for open predictions and positions, "
+        "30 for unrated assertions and analyses, 365 once the status is final.",
+    )
+    next_review_on = models.DateField("next review", null=True, blank=True, help_text="Empty means due now.")
+    last_reviewed_on = models.DateField(
+        "last reviewed", null=True, blank=True, help_text="Set by an update or a 'reviewed, unchanged' review."
+    )
+    review_reason = models.TextField(
+        blank=True, help_text="Why the claim needs review before its date, e.g. a claim it depends on changed."
+    )
     track = models.ForeignKey(
         Track,
         on_delete=models.PROTECT,
@@ -374,6 +424,7 @@ class Claim(models.Model):
                 condition=Q(stage__isnull=True) | Q(track__isnull=False), name="claim_stage_needs_track"
             ),
         ]
+        permissions = [("publish_claim", "Can publish and withdraw claims")]
         indexes = [
             # Claim.objects.due_for_review(today): published claims by next review date.
             models.Index(fields=["state", "next_review_on"], name="claim_review_queue"),
@@ -470,18 +521,62 @@ class Claim(models.Model):
         """Updates that stand, in the order they took effect; corrected ones are left out."""
         return self.updates.filter(correction__isnull=True).order_by("effective_on", "recorded", "pk")
 
-    def apply_updates(self, user=None, reason=""):
-        """Set status and stage from the updates that stand, and save if they changed."""
+    def review_interval(self):
+        if self.review_interval_days:
+            return datetime.timedelta(days=self.review_interval_days)
+        if self.is_final:
+            return REVIEW_INTERVALS["final"]
+        if self.kind in PROGRESS_KINDS:
+            return REVIEW_INTERVALS["open_progress"]
+        return REVIEW_INTERVALS["unrated_veracity"]
+
+    def apply_updates(self, user=None, reason="", reviewed_on=None):
+        """Set status and stage from the updates that stand, count it as a review, and save.
+
+        When the status changed, claims that depend on this one are flagged for review.
+        """
+        before = self.status
         status, stage_id = self.Status.NOT_RATED, None
         for update in self.live_updates():
             status = update.status or status
             stage_id = update.stage_id or stage_id
-        if (status, stage_id) == (self.status, self.stage_id):
-            return False
         self.status, self.stage_id = status, stage_id
+        self.set_reviewed(reviewed_on or timezone.localdate())
         stamp(self, user, reason)
         self.save()
-        return True
+        if status != before:
+            self.flag_dependents(before, user)
+        return status != before
+
+    def set_reviewed(self, day):
+        self.last_reviewed_on = day
+        self.next_review_on = day + self.review_interval()
+        self.review_reason = ""
+
+    def mark_reviewed(self, user=None, day=None, note=""):
+        """A review that leaves the claim as it is: a dated 'reviewed, unchanged' stamp."""
+        self.set_reviewed(day or timezone.localdate())
+        stamp(self, user, f"Reviewed, unchanged. {note}".strip())
+        self.save()
+
+    def flag_dependents(self, before, user=None):
+        """Mark every claim that depends on this one for review now, saying why."""
+        today = timezone.localdate()
+        reason = (
+            f"{self.label} changed from {ClaimStatus(before).label} to {self.get_status_display()} on {today.isoformat()}."
+        )
+        dependents = Claim.objects.filter(
+            relations__to_claim=self, relations__kind=ClaimRelation.Kind.DEPENDS_ON
+        ).exclude(state=ClaimState.WITHDRAWN)
+        flagged = []
+        for dependent in dependents:
+            dependent.next_review_on = today
+            dependent.review_reason = reason
+            stamp(dependent, user, f"Flagged for review: {reason}")
+            dependent.save()
+            flagged.append(dependent)
+        dependents_flagged.send(sender=Claim, claim=self, dependents=flagged, reason=reason)
+        return flagged
 
     def publish(self, user=None, reason="Published"):
         if self.state == self.State.PUBLISHED:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from claims.models import Actor, Claim, ClaimRelation, Source, Stage, Topic, Track, Update, stamp
+from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, Update, stamp
 
 CATALOGUE = "catalogue.toml"
 RELATION_KEYS = {
@@ -29,7 +29,7 @@ SOURCE_FIELDS = (
     "slug", "title", "title_en", "author", "author_en", "author_affiliation", "author_affiliation_en",
     "publisher", "publisher_en", "url", "published_on", "language",
 )  # fmt: skip
-CLAIM_FIELDS = ("kind", "quote", "text_en", "resolution_criteria", "event_on", "due_on", "state", "track")
+CLAIM_FIELDS = ("kind", "quote", "text_en", "resolution_criteria", "event_on", "due_on", "state", "track", "confidence")
 CLAIM_KEYS = {
     "number", "occurrence", "actors", "topics", "stage", "status", "rationale", "effective_on", *CLAIM_FIELDS, *RELATION_KEYS,
 }  # fmt: skip
@@ -180,6 +180,9 @@ def read_claim(path, where, record, text, vocabulary):
         raise SeedError(f"{path}: {where}: field 'state': {state!r} is not one of {Claim.State.values}")
     if kind == Claim.Kind.PREDICTION:
         require(path, where, record, "resolution_criteria")
+    confidence = record.get("confidence", "")
+    if confidence and confidence not in Confidence.values:
+        raise SeedError(f"{path}: {where}: field 'confidence': {confidence!r} is not one of {Confidence.values}")
 
     track, stage = record.get("track"), record.get("stage")
     if track is not None and track not in vocabulary["tracks"]:
@@ -215,6 +218,7 @@ def read_claim(path, where, record, text, vocabulary):
             "event_on": record.get("event_on"),
             "due_on": record.get("due_on"),
             "state": state,
+            "confidence": confidence,
         },
         "track": track,
         "stage": stage,

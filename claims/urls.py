@@ -14,6 +14,7 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor-detail"),
     path("methodology/", views.methodology, name="methodology"),
+    path("scorecard/", views.scorecard, name="scorecard"),
     path("data/claims.json", exports.claims_json, name="claims-json"),
     path("data/claims.csv", exports.claims_csv, name="claims-csv"),
     path("feeds/updates/", feeds.UpdatesFeed(), name="updates-feed"),

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_safe
 from claims.anchoring import paragraphs, paragraphs_around
 from claims.exports import claim_review
 from claims.forms import ClaimFilterForm
+from claims.scorecard import by_source_and_author
 from claims.models import (
+    CONFIDENCE_BANDS,
     KIND_DEFINITIONS,
     PROGRESS_KINDS,
     PROGRESS_SCALE,
@@ -150,7 +152,8 @@ def claim_detail(request, source, number):
             "relations": relations,
             "previous": as_of.attach([previous])[0] if previous else None,
             "following": as_of.attach([following])[0] if following else None,
-            "last_reviewed": max((update.recorded for update in updates), default=None),
+            "reviewed_unchanged": claim.last_reviewed_on is not None
+            and claim.last_reviewed_on > max((update.recorded.date() for update in updates), default=datetime.date.min),
             "claim_review": script_json(review) if review else None,
         },
     )
@@ -201,4 +204,17 @@ def methodology(request):
         {"kinds": [(kind, KIND_DEFINITIONS[kind]) for kind in kinds], "statuses": [(status, STATUS_DEFINITIONS[status]) for status in scale]}
         for kinds, scale in ((VERACITY_KINDS, VERACITY_SCALE), (PROGRESS_KINDS, PROGRESS_SCALE))
     ]
-    return render(request, "claims/methodology.html", {"scales": scales, "tracks": Track.objects.prefetch_related("stages")})
+    bands = [(band, probability, wording) for band, (probability, wording) in CONFIDENCE_BANDS.items()]
+    return render(
+        request,
+        "claims/methodology.html",
+        {"scales": scales, "bands": bands, "tracks": Track.objects.prefetch_related("stages")},
+    )
+
+
+@require_safe
+def scorecard(request):
+    as_of = AsOf.from_request(request)
+    claims = [claim for claim in as_of.attach(as_of.claims()) if claim.state == Claim.State.PUBLISHED]
+    authors, sources = by_source_and_author(claims)
+    return render(request, "claims/scorecard.html", {"as_of": as_of, "authors": authors, "sources": sources})

@@ -12,4 +12,4 @@ urlpatterns = [
 
 # The public pages, under /zh-hant/ and /en/. A request for / is redirected by
 # LocaleMiddleware to the language the browser asks for.
-urlpatterns += i18n_patterns(path("", include("claims.urls")))
+urlpatterns += i18n_patterns(path("", include("claims.urls")), path("", include("analysts.urls")))

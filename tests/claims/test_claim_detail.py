@@ -135,11 +135,25 @@ def test_unrated_claim_page_has_no_claim_review(client, make_claim):
     assert "application/ld+json" not in page(client, make_claim()).content.decode()
 
 
-def test_last_reviewed_is_the_latest_update_recorded(client, make_claim, record_update):
+def test_last_reviewed_is_the_day_of_the_latest_update(client, make_claim, record_update):
     claim = make_claim()
-    assert page(client, claim).context["last_reviewed"] is None
+    assert "Not yet reviewed" in page(client, claim).content.decode()
     update = record_update(claim, status=Claim.Status.ACCURATE)
-    assert page(client, claim).context["last_reviewed"] == update.recorded
+    response = page(client, claim)
+    assert response.context["claim"].last_reviewed_on == update.recorded.date()
+    assert response.context["reviewed_unchanged"] is False
+
+
+def test_a_later_review_without_change_shows_a_reviewed_unchanged_stamp(client, make_claim, record_update):
+    import datetime
+
+    claim = make_claim()
+    record_update(claim, status=Claim.Status.ACCURATE)
+    claim.refresh_from_db()
+    claim.mark_reviewed(day=claim.last_reviewed_on + datetime.timedelta(days=30), note="Checked again.")
+    response = page(client, claim)
+    assert response.context["reviewed_unchanged"] is True
+    assert "reviewed, unchanged" in response.content.decode()
 
 
 def test_claim_page_runs_the_same_number_of_queries_with_few_or_many_updates(make_claim, record_update, count_queries, track):

@@ -123,7 +123,7 @@ def test_json_export_describes_a_tracked_claim(client, tracked_claim):
         "track": "constitutional-revision",
         "event_on": "2026-02-01",
         "due_on": "2027-12-31",
-        "next_review_on": None,
+        "next_review_on": tracked_claim.next_review_on.isoformat(),
         "updated": tracked_claim.updated.isoformat(),
         "url": "http://testserver/zh-hant/sources/essay/C1/",
     }

@@ -438,16 +438,16 @@ def test_published_holds_only_published_claims(make_claim):
     assert list(Claim.objects.published()) == [published]
 
 
-def test_due_for_review_holds_published_claims_reviewed_on_or_before_today(make_claim):
+def test_due_for_review_holds_published_claims_due_on_or_before_the_day_and_never_reviewed_ones(make_claim):
     today = datetime.date(2026, 5, 1)
     overdue = make_claim(next_review_on=today - datetime.timedelta(days=1))
     due_today = make_claim(next_review_on=today)
     make_claim(next_review_on=today + datetime.timedelta(days=1))
-    make_claim(next_review_on=None)
+    never_reviewed = make_claim(next_review_on=None)
     make_claim(state=Claim.State.DRAFT, next_review_on=today - datetime.timedelta(days=1))
     make_claim(state=Claim.State.WITHDRAWN, withdrawal_reason="Misquoted.", next_review_on=today)
 
-    assert set(Claim.objects.due_for_review(today)) == {overdue, due_today}
+    assert set(Claim.objects.due_for_review(today)) == {overdue, due_today, never_reviewed}
 
 
 # A human __str__ for every model.
