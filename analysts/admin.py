@@ -95,8 +95,9 @@ class AssignmentAdmin(ReasonedAdmin):
     """The review queue: dependency alerts first, then the most overdue."""
 
     list_display = ["claim_label", "claim_text", "alert", "due", "analyst", "cycle", "state", "outcome", "review_link"]
+    list_per_page = 25
     list_display_links = None
-    list_filter = [QueueFilter, "state", "cycle", "analyst"]
+    list_filter = [QueueFilter, "state", "cycle", ("analyst", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claim__source", "analyst", "cycle"]
     search_fields = ["claim__text_en", "claim__quote"]
     readonly_fields = ["cycle", "claim", "analyst", "state", "outcome", "update", "alert_reason", "completed"]
@@ -130,7 +131,8 @@ class AssignmentAdmin(ReasonedAdmin):
 
     @admin.display(description="English proposition")
     def claim_text(self, assignment):
-        return assignment.claim.text_en[:90]
+        text = assignment.claim.text_en
+        return text if len(text) <= 90 else text[:89] + "…"
 
     @admin.display(description="alert")
     def alert(self, assignment):

@@ -137,6 +137,11 @@ class ClaimForm(ReasonForm):
     class Meta:
         model = Claim
         exclude = ["start", "end", "status", "stage"]
+        widgets = {
+            "withdrawal_reason": forms.Textarea(attrs={"rows": 2}),
+            "review_reason": forms.Textarea(attrs={"rows": 2}),
+            "quote": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def clean(self):
         cleaned = super().clean()

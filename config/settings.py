@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.admin_content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag on every page, and 304 for a conditional request that matches it.
     "django.middleware.http.ConditionalGetMiddleware",

@@ -109,3 +109,11 @@ def test_pages_advertise_the_open_data_and_feeds(client, site):
         assert f'rel="alternate"' in html and url(name, {}) in html
     claim_html = client.get(url("claims:claim-detail", {"source": "essay", "number": 1})).content.decode()
     assert url("claims:claim-feed", {"source": "essay", "number": 1}) in claim_html
+
+
+def test_only_the_admin_allows_inline_styles_and_never_inline_scripts(client, analyst):
+    client.force_login(analyst)
+    policy = client.get("/admin/")["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy
+    assert "script-src 'self';" in policy + ";"
+    assert "unsafe-inline" not in client.get("/en/")["Content-Security-Policy"]

@@ -39,8 +39,8 @@ def read_by_settings():
     return set(READ.findall((settings.BASE_DIR / "config" / "settings.py").read_text()))
 
 
-def test_compose_runs_exactly_a_database_and_a_web_service(compose):
-    assert set(compose["services"]) == {"db", "web"}
+def test_compose_runs_a_database_a_web_service_and_the_review_scheduler(compose):
+    assert set(compose["services"]) == {"db", "web", "scheduler"}
 
 
 def test_db_runs_postgres_17(db):
@@ -109,3 +109,15 @@ def test_dockerfile_builds_on_python_3_12_or_newer():
 
     assert match, "the Dockerfile does not start from an official python image"
     assert (int(match[1]), int(match[2])) >= (3, 12)
+
+
+def test_scheduler_sets_only_variables_that_settings_reads_and_uses_the_same_database(compose, web):
+    scheduler = compose["services"]["scheduler"]
+    assert set(environment(scheduler)) <= read_by_settings()
+    assert environment(scheduler)["DATABASE_URL"] == environment(web)["DATABASE_URL"]
+
+
+def test_scheduler_opens_closes_and_reminds_with_the_review_command(compose):
+    command = compose["services"]["scheduler"]["command"]
+    for step in ("review_claims --open", "review_claims --close", "review_claims --remind"):
+        assert step in command
