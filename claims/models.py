@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
@@ -26,6 +27,17 @@ dependents_flagged = Signal()
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
 
 
+def command_account(username, display_name):
+    """The account a management command's history rows name: inactive, with no password."""
+    account, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"display_name": display_name, "is_active": False}
+    )
+    if created:
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+    return account
+
+
 def stamp(instance, user, reason):
     """Name who makes the next save of `instance` and why, for its history row.
 
@@ -40,7 +52,24 @@ def stamp(instance, user, reason):
     instance._change_reason = reason
 
 
-class Actor(models.Model):
+class Named(models.Model):
+    """Something named in both languages and addressed by a slug in URLs and seed files."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese, as the essay writes it.")
+    name_en = models.CharField("English name", max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return f"{self.name_en} ({self.name})"
+
+
+class Actor(Named):
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
         GOVERNMENT = "government", "Government or government body"
@@ -48,59 +77,37 @@ class Actor(models.Model):
         ORGANISATION = "organisation", "Organisation"
         COUNTRY = "country", "Country or state"
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese, as the essay writes it.")
-    name_en = models.CharField("English name", max_length=200)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["name_en"]
-
-    def __str__(self):
-        return f"{self.name_en} ({self.name})"
+    class Meta(Named.Meta):
+        pass
 
     def get_absolute_url(self):
         return reverse("claims:actor-detail", kwargs={"slug": self.slug})
 
 
-class Topic(models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese.")
-    name_en = models.CharField("English name", max_length=200)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-
+class Topic(Named):
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["name_en"]
-
-    def __str__(self):
-        return f"{self.name_en} ({self.name})"
+    class Meta(Named.Meta):
+        pass
 
     def get_absolute_url(self):
         return reverse("claims:topic-detail", kwargs={"slug": self.slug})
 
 
-class Track(models.Model):
+class Track(Named):
     """A named process, such as constitutional amendment, whose progress claims follow."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese.")
-    name_en = models.CharField("English name", max_length=200)
     description = models.TextField(blank=True, help_text="What the track follows, in Traditional Chinese.")
     description_en = models.TextField("English description", blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["name_en"]
+    class Meta(Named.Meta):
+        pass
 
     def __str__(self):
         return self.name_en

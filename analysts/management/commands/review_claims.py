@@ -1,6 +1,5 @@
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from analysts.models import Assignment, ReviewCycle, parse_period
+from claims.models import command_account
 
 COMMAND_ACCOUNT = "review-bot"
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not (options["open"] or options["remind"] or options["close"]):
             raise CommandError("Say what to do: --open PERIOD, --remind or --close PERIOD.")
-        account = command_account()
+        account = command_account(COMMAND_ACCOUNT, "Review scheduler")
         prefix = "Dry run, nothing changed: " if options["dry_run"] else ""
         summary = []
         try:
@@ -79,13 +79,3 @@ class Command(BaseCommand):
         missed = cycle.close(user=account)
         return f"closed {label}: {missed} reviews missed"
 
-
-def command_account():
-    """The account this command's history rows name: inactive, with no password."""
-    account, created = get_user_model().objects.get_or_create(
-        username=COMMAND_ACCOUNT, defaults={"display_name": "Review scheduler", "is_active": False}
-    )
-    if created:
-        account.set_unusable_password()
-        account.save(update_fields=["password"])
-    return account

@@ -1,10 +1,10 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from claims.models import command_account
 from claims.seeding import Loader, SeedError, read_seeds
 
 SEED_ACCOUNT = "seed"
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         try:
             with transaction.atomic():
-                account = seed_account()
+                account = command_account(SEED_ACCOUNT, "Seed loader")
                 loader = Loader(account, reason=f"Loaded by the seed command from {directory}", progress=self.progress)
                 tally = loader.load(seeds)
                 if dry_run:
@@ -47,13 +47,3 @@ class Command(BaseCommand):
     def progress(self, message):
         self.stderr.write(f"  {message}")
 
-
-def seed_account():
-    """The account the seed's history rows name: inactive, with no password."""
-    account, created = get_user_model().objects.get_or_create(
-        username=SEED_ACCOUNT, defaults={"display_name": "Seed loader", "is_active": False}
-    )
-    if created:
-        account.set_unusable_password()
-        account.save(update_fields=["password"])
-    return account
