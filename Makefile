@@ -1,11 +1,30 @@
 # The two commands of the quick start: `make run` and `make test`.
 # Both create .venv with a Python of 3.12 or newer and install the pinned dependencies.
+# `make test` also runs the browser tests when Debian's Chromium and npm (for axe-core) are
+# here, and says plainly that it leaves them out when they are not.
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+BROWSER_TESTS := tests/browser
+AXE := $(BROWSER_TESTS)/node_modules/axe-core/axe.min.js
+NPM := $(shell command -v npm 2>/dev/null)
+
+# Why the browser tests cannot run here, if they cannot.
+ifeq ($(wildcard $(CHROMIUM)),)
+NO_BROWSER := Chromium not found at $(CHROMIUM): skipping the browser tests (install it with: apt-get install chromium)
+else ifeq ($(NPM),)
+NO_BROWSER := npm not found: skipping the browser tests, which need axe-core from npm (install it with: apt-get install npm)
+endif
+
+# CI sets REQUIRE_BROWSER=1: nothing is left out, and the browser tests fail on what is missing.
+export REQUIRE_BROWSER
+ifneq ($(filter-out 0,$(REQUIRE_BROWSER)),)
+NO_BROWSER :=
+endif
 
 .PHONY: run test migrate seed check clean
 
@@ -16,8 +35,14 @@ run: $(VENV)/.installed-run
 	@echo "Serving on http://$(HOST):$(PORT)/ (the analysts' admin is at /admin/). Stop with Ctrl-C."
 	$(PYTHON) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-test
+ifeq ($(NO_BROWSER),)
+test: $(VENV)/.installed-test $(if $(NPM),$(AXE))
 	$(PYTHON) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+else
+test: $(VENV)/.installed-test
+	@echo "$(NO_BROWSER)"
+	$(PYTHON) -m pytest --cov --cov-report=term -m "not browser" $(PYTEST_ARGS)
+endif
 
 migrate: $(VENV)/.installed-run
 	$(PYTHON) manage.py migrate --no-input
@@ -36,6 +61,11 @@ $(VENV)/.installed-run: requirements.txt | $(VENV)/bin/python
 $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(VENV)/bin/python
 	$(PIP) install -r requirements-test.txt
 	touch $@ $(VENV)/.installed-run
+
+# npm gives its files a fixed old date, so the touch: npm ci again only when the lock file changes.
+$(AXE): $(BROWSER_TESTS)/package-lock.json
+	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund
+	touch $@
 
 # The Python that .python-version selects through pyenv, else the newest suitable one found.
 $(VENV)/bin/python:
@@ -56,4 +86,4 @@ $(VENV)/bin/python:
 	"$$python" -m venv $(VENV)
 
 clean:
-	rm -rf $(VENV) staticfiles .coverage
+	rm -rf $(VENV) staticfiles .coverage $(BROWSER_TESTS)/node_modules tests/screenshots

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from analysts.models import Analyst, Assignment, ReviewCycle
-from claims.admin import ReasonedAdmin
+from analysts.models import Analyst, Assignment, ReviewCycle, parse_period
+from claims.admin import ReasonedAdmin, ReasonForm
 
 
 @admin.register(Analyst)
@@ -20,8 +20,16 @@ class AnalystAdmin(SimpleHistoryAdmin, UserAdmin):
     ]
 
 
+class ReviewCycleForm(ReasonForm):
+    def clean_label(self):
+        label = self.cleaned_data["label"].strip()
+        parse_period(label)  # a ValidationError names the bad period
+        return label
+
+
 @admin.register(ReviewCycle)
 class ReviewCycleAdmin(ReasonedAdmin):
+    form = ReviewCycleForm
     list_display = ["label", "starts_on", "ends_on", "state", "open_reviews", "done_reviews", "missed_reviews"]
     list_filter = ["state"]
     readonly_fields = ["starts_on", "ends_on", "state", "opened", "closed"]
@@ -50,11 +58,7 @@ class ReviewCycleAdmin(ReasonedAdmin):
         """Adding a cycle opens it: the period comes from the label, and due claims are assigned."""
         if change:
             return super().save_model(request, obj, form, change)
-        try:
-            cycle, assignments = ReviewCycle.open_period(obj.label, user=request.user)
-        except ValidationError as error:
-            self.message_user(request, "; ".join(error.messages), messages.ERROR)
-            return
+        cycle, assignments = ReviewCycle.open_period(obj.label, user=request.user)
         obj.pk, obj.starts_on, obj.ends_on = cycle.pk, cycle.starts_on, cycle.ends_on
         self.message_user(request, f"Opened {cycle.label}: {len(assignments)} claims assigned.", messages.SUCCESS)
 
@@ -96,6 +100,8 @@ class AssignmentAdmin(ReasonedAdmin):
 
     list_display = ["claim_label", "claim_text", "alert", "due", "analyst", "cycle", "state", "outcome", "review_link"]
     list_per_page = 25
+    # Dependency alerts first, then the most overdue; `has_alert` is annotated in get_queryset().
+    ordering = [F("has_alert").desc(), F("claim__next_review_on").asc(nulls_first=True), "claim__number"]
     list_display_links = None
     list_filter = [QueueFilter, "state", "cycle", ("analyst", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claim__source", "analyst", "cycle"]
@@ -111,7 +117,6 @@ class AssignmentAdmin(ReasonedAdmin):
             .annotate(
                 has_alert=ExpressionWrapper(Q(state=Assignment.State.OPEN) & ~Q(alert_reason=""), output_field=BooleanField())
             )
-            .order_by("-has_alert", F("claim__next_review_on").asc(nulls_first=True), "claim__number")
         )
         if request.user.has_perm("analysts.view_all_reviews"):
             return queryset
@@ -124,6 +129,10 @@ class AssignmentAdmin(ReasonedAdmin):
 
     def has_add_permission(self, request):
         return False  # reviews are assigned by opening a cycle
+
+    def changelist_view(self, request, extra_context=None):
+        title = "Review queue: dependency alerts first, then the most overdue"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     @admin.display(description="claim", ordering="claim__number")
     def claim_label(self, assignment):

@@ -6,7 +6,7 @@ import re
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -108,7 +108,7 @@ class ReviewCycle(models.Model):
         return reverse("analysts:cycle-report", kwargs={"label": self.label})
 
     @classmethod
-    def open_period(cls, text, user=None, dry_run=False):
+    def open_period(cls, text, user=None):
         """Open the cycle for `text` (idempotent) and assign every claim due by its end.
 
         The cycle row is locked while assigning, so two runs at once take turns and
@@ -117,17 +117,19 @@ class ReviewCycle(models.Model):
         """
         label, start, end = parse_period(text)
         with transaction.atomic():
-            cycle = cls.objects.filter(label=label).first()
-            if cycle is None:
-                cycle = cls(label=label, starts_on=start, ends_on=end)
-                stamp(cycle, user, f"Opened review cycle {label}")
-                cycle.save()
-            cycle = cls.objects.select_for_update().get(pk=cycle.pk)
+            if not cls.objects.filter(label=label).exists():
+                try:
+                    # A savepoint: when another run inserted the same cycle first, take theirs.
+                    with transaction.atomic():
+                        cycle = cls(label=label, starts_on=start, ends_on=end)
+                        stamp(cycle, user, f"Opened review cycle {label}")
+                        cycle.save()
+                except IntegrityError:
+                    pass
+            cycle = cls.objects.select_for_update().get(label=label)
             if cycle.state == cls.State.CLOSED:
                 raise ValidationError(f"Review cycle {label} is closed; it cannot be opened again.")
             assignments = cycle.assign_due_claims(user)
-            if dry_run:
-                transaction.set_rollback(True)
         return cycle, assignments
 
     def assign_due_claims(self, user=None):

@@ -37,6 +37,7 @@ def alert_queues(sender, claim, dependents, reason, **kwargs):
             assignment = Assignment(cycle=cycle, claim=dependent, analyst=pick_reviewer(dependent, reviewers, load))
         elif assignment.state != Assignment.State.OPEN:
             assignment.state, assignment.outcome, assignment.completed = Assignment.State.OPEN, "", None
+            assignment.update, assignment.note = None, ""
         assignment.alert_reason = reason
         stamp(assignment, None, f"Dependency alert: {reason}")
         assignment.save()

@@ -3,6 +3,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Actor, Claim, Source, Topic, Track
+from claims.templatetags.claims_tags import in_language
+
+
+class LocalizedChoiceField(forms.ModelChoiceField):
+    """Lists records by their name in the page's language (title for sources)."""
+
+    def label_from_instance(self, obj):
+        field = "title" if isinstance(obj, Source) else "name"
+        return in_language(obj, field)
 
 
 class ClaimFilterForm(forms.Form):
@@ -11,10 +20,10 @@ class ClaimFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Claim.Kind.choices])
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *Claim.Status.choices])
-    topic = forms.ModelChoiceField(label=_("Topic"), required=False, queryset=Topic.objects.all(), to_field_name="slug", empty_label=_("All topics"))
-    actor = forms.ModelChoiceField(label=_("Actor"), required=False, queryset=Actor.objects.all(), to_field_name="slug", empty_label=_("All actors"))
-    track = forms.ModelChoiceField(label=_("Track"), required=False, queryset=Track.objects.all(), to_field_name="slug", empty_label=_("All tracks"))
-    source = forms.ModelChoiceField(label=_("Source"), required=False, queryset=Source.objects.all(), to_field_name="slug", empty_label=_("All sources"))
+    topic = LocalizedChoiceField(label=_("Topic"), required=False, queryset=Topic.objects.all(), to_field_name="slug", empty_label=_("All topics"))
+    actor = LocalizedChoiceField(label=_("Actor"), required=False, queryset=Actor.objects.all(), to_field_name="slug", empty_label=_("All actors"))
+    track = LocalizedChoiceField(label=_("Track"), required=False, queryset=Track.objects.all(), to_field_name="slug", empty_label=_("All tracks"))
+    source = LocalizedChoiceField(label=_("Source"), required=False, queryset=Source.objects.all(), to_field_name="slug", empty_label=_("All sources"))
 
     def filter(self, claims):
         """Narrow `claims` by the valid filters; an invalid one is ignored and shown as an error."""

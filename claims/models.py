@@ -16,7 +16,7 @@ from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.dispatch import Signal
 from simple_history.models import HistoricalRecords
@@ -569,9 +569,8 @@ class Claim(models.Model):
     def flag_dependents(self, before, user=None):
         """Mark every claim that depends on this one for review now, saying why."""
         today = timezone.localdate()
-        reason = (
-            f"{self.label} changed from {ClaimStatus(before).label} to {self.get_status_display()} on {today.isoformat()}."
-        )
+        with translation.override("en"):  # stored for analysts, whatever language the request was in
+            reason = f"{self.label} changed from {ClaimStatus(before).label} to {self.get_status_display()} on {today.isoformat()}."
         dependents = Claim.objects.filter(
             relations__to_claim=self, relations__kind=ClaimRelation.Kind.DEPENDS_ON
         ).exclude(state=ClaimState.WITHDRAWN)

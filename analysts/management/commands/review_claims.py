@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.db import transaction
+from django.utils import timezone, translation
 
 from analysts.models import Assignment, ReviewCycle, parse_period
 from claims.models import command_account
@@ -29,20 +30,27 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not (options["open"] or options["remind"] or options["close"]):
             raise CommandError("Say what to do: --open PERIOD, --remind or --close PERIOD.")
-        account = command_account(COMMAND_ACCOUNT, "Review scheduler")
-        prefix = "Dry run, nothing changed: " if options["dry_run"] else ""
+        dry_run = options["dry_run"]
         summary = []
         try:
-            if options["open"]:
-                cycle, assignments = ReviewCycle.open_period(options["open"], user=account, dry_run=options["dry_run"])
-                analysts = len({assignment.analyst_id for assignment in assignments})
-                summary.append(f"opened {cycle.label}: {len(assignments)} claims assigned to {analysts} analysts")
-            if options["remind"]:
-                summary.append(self.remind(options["today"] or timezone.localdate(), options["dry_run"]))
-            if options["close"]:
-                summary.append(self.close(options["close"], account, options["dry_run"]))
+            for period in (options["open"], options["close"]):
+                if period:
+                    parse_period(period)  # a bad period stops the run before anything is written
+            with transaction.atomic():
+                account = command_account(COMMAND_ACCOUNT, "Review scheduler")
+                if options["open"]:
+                    cycle, assignments = ReviewCycle.open_period(options["open"], user=account)
+                    analysts = len({assignment.analyst_id for assignment in assignments})
+                    summary.append(f"opened {cycle.label}: {len(assignments)} claims assigned to {analysts} analysts")
+                if options["remind"]:
+                    summary.append(self.remind(options["today"] or timezone.localdate(), dry_run))
+                if options["close"]:
+                    summary.append(self.close(options["close"], account))
+                if dry_run:
+                    transaction.set_rollback(True)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        prefix = "Dry run, nothing changed: " if dry_run else ""
         self.stdout.write(f"{prefix}review_claims: {'; '.join(summary)}.")
 
     def remind(self, today, dry_run):
@@ -56,9 +64,11 @@ class Command(BaseCommand):
             self.stderr.write(f"  [{number}/{len(queues)}] {analyst.username}: {len(ordered)} open, {len(overdue)} overdue")
             if dry_run or not analyst.email:
                 continue
-            body = render_to_string(
-                "analysts/reminder_email.txt", {"analyst": analyst, "assignments": ordered, "overdue": overdue, "today": today}
-            )
+            with translation.override("en"):
+                body = render_to_string(
+                    "analysts/reminder_email.txt",
+                    {"analyst": analyst, "assignments": ordered, "overdue": overdue, "today": today},
+                )
             send_mail(f"{len(ordered)} claims to review ({len(overdue)} overdue)", body, None, [analyst.email])
             sent += 1
         missing = sum(1 for analyst in queues if not analyst.email)
@@ -67,15 +77,13 @@ class Command(BaseCommand):
             text += f" ({missing} without an email address)"
         return text
 
-    def close(self, period, account, dry_run):
+    def close(self, period, account):
         label, _, _ = parse_period(period)
         cycle = ReviewCycle.objects.filter(label=label).first()
         if cycle is None:
             raise CommandError(f"There is no review cycle {label} to close.")
         if cycle.state == ReviewCycle.State.CLOSED:
             return f"{label} was closed already"
-        if dry_run:
-            return f"would close {label} with {cycle.assignments.open().count()} reviews missed"
         missed = cycle.close(user=account)
         return f"closed {label}: {missed} reviews missed"
 

@@ -1,0 +1,60 @@
+"""An analyst records a status update in the admin, and readers see it everywhere but in the past."""
+
+import datetime
+import html
+import re
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone, translation
+from playwright.sync_api import expect
+
+from claims.models import Claim
+
+pytestmark = pytest.mark.browser
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RATIONALE = "The LDP's constitution headquarters has not met since the election: nothing is moving."
+
+
+def test_analyst_update_in_the_admin_reaches_the_claim_page_and_the_feed_but_not_the_past(page, site, essay, analyst):
+    claim = Claim.objects.get(source__slug=essay, number=95)
+    with translation.override("en"):
+        before = claim.get_status_display()
+    assert claim.status != Claim.Status.STALLED
+
+    page.goto(site + "/admin/")
+    page.get_by_label("Username").fill("analyst")
+    page.get_by_label("Password").fill("pw-analyst-1")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Claims, evidence and reviews")).to_be_visible()
+
+    page.goto(site + f"/admin/claims/claim/{claim.pk}/change/")
+    page.get_by_role("button", name=re.compile("add another status update", re.IGNORECASE)).click()
+    new = f"updates-{claim.updates.count()}"  # after the recorded ones, which show read-only
+    page.locator(f"select[name={new}-status]").select_option(label="Stalled")
+    page.locator(f"textarea[name={new}-rationale]").fill(RATIONALE)
+    # Only an update is added, no field of the claim changes: no "Reason for this change" is asked.
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.STALLED
+    assert claim.updates.latest("recorded").recorded_by.username == "analyst"
+
+    page.goto(site + f"/en/sources/{essay}/C95/")
+    expect(page.locator(".verdict .badge")).to_have_text("Stalled")
+    expect(page.locator(".timeline-entry").first.locator(".rationale")).to_have_text(RATIONALE)
+    expect(page.locator(".timeline-entry").first.locator(".change .badge").last).to_have_text("Stalled")
+
+    feed = page.request.get(site + "/en/feeds/updates/")
+    assert feed.ok, feed.status
+    newest = ElementTree.fromstring(feed.body()).find(f"{ATOM}entry")
+    assert newest.findtext(f"{ATOM}title") == "C95: Stalled"
+    assert RATIONALE in html.unescape(newest.findtext(f"{ATOM}summary"))  # the summary is HTML
+
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    page.goto(site + f"/en/sources/{essay}/C95/?as_of={yesterday.isoformat()}")
+    expect(page.locator(".banner-past")).to_contain_text(f"as it stood at the end of {yesterday.isoformat()}")
+    expect(page.locator(".verdict .badge")).to_have_text(before)
+    expect(page.locator("main")).not_to_contain_text(RATIONALE)
