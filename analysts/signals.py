@@ -22,7 +22,7 @@ def complete_review_with_update(sender, instance, created, raw=False, **kwargs):
 
 
 @receiver(dependents_flagged)
-def alert_queues(sender, claim, dependents, reason, **kwargs):
+def alert_queues(sender, claim, dependents, reason, user=None, **kwargs):
     """Put each flagged claim at the top of a queue in the open cycle, assigning it if need be."""
     cycle = ReviewCycle.objects.filter(state=ReviewCycle.State.OPEN).order_by("-starts_on").first()
     if cycle is None:
@@ -39,5 +39,5 @@ def alert_queues(sender, claim, dependents, reason, **kwargs):
             assignment.state, assignment.outcome, assignment.completed = Assignment.State.OPEN, "", None
             assignment.update, assignment.note = None, ""
         assignment.alert_reason = reason
-        stamp(assignment, None, f"Dependency alert: {reason}")
+        stamp(assignment, user, f"Dependency alert: {reason}")
         assignment.save()

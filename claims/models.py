@@ -30,7 +30,7 @@ http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or 
 def command_account(username, display_name):
     """The account a management command's history rows name: inactive, with no password."""
     account, created = get_user_model().objects.get_or_create(
-        username=username, defaults={"display_name": display_name, "is_active": False}
+        username=username, defaults={"first_name": display_name, "is_active": False}
     )
     if created:
         account.set_unusable_password()
@@ -481,20 +481,32 @@ class Claim(models.Model):
         return {}
 
     def stage_errors(self):
+        # Reported on `track`, the field an editor changes; the stage moves only by an update.
         if self.stage_id is not None and self.stage.track_id != self.track_id:
-            return {"stage": f"{self.label}: stage {self.stage} is not on the claim's track {self.track}."}
+            return {"track": f"{self.label}: the claim stands at stage {self.stage}, which is not on track {self.track}."}
         return {}
 
     def clean(self):
         errors = {**self.anchor_errors(), **self.stage_errors()}
         if self.kind and self.status not in self.statuses():
-            errors["status"] = f"{self.label}: status {self.status!r} does not belong to a {self.kind}."
+            errors["kind"] = (
+                f"{self.label}: its status {self.get_status_display()} does not belong to a {self.kind}; "
+                "record an update that sets a fitting status first."
+            )
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # The anchor and the track are checked on every save, whatever the path.
         errors = {**self.anchor_errors(), **self.stage_errors()}
+        moved = self.status != ClaimStatus.NOT_RATED or self.stage_id is not None
+        if not self._state.adding and not getattr(self, "_applying_updates", False):
+            stored = Claim.objects.filter(pk=self.pk).values_list("status", "stage_id").first()
+            moved = stored is not None and stored != (self.status, self.stage_id)
+        elif getattr(self, "_applying_updates", False):
+            moved = False
+        if moved:
+            errors["status"] = f"{self.label}: status and stage change only by recording an update."
         if errors:
             raise ValidationError(errors)
         super().save(*args, **kwargs)
@@ -540,20 +552,25 @@ class Claim(models.Model):
     def apply_updates(self, user=None, reason="", reviewed_on=None):
         """Set status and stage from the updates that stand, count it as a review, and save.
 
-        When the status changed, claims that depend on this one are flagged for review.
+        Call it with the claim's row locked (Update.save does): it reads the stored
+        status and writes only the fields it owns. When the status changed, claims
+        that depend on this one are flagged for review.
         """
-        before = self.status
-        status, stage_id = self.Status.NOT_RATED, None
-        for update in self.live_updates():
-            status = update.status or status
-            stage_id = update.stage_id or stage_id
-        self.status, self.stage_id = status, stage_id
+        before = Claim.objects.filter(pk=self.pk).values_list("status", flat=True).get()
+        timeline = self.timeline(list(self.updates.select_related("stage")))
+        latest = timeline[-1] if timeline else None
+        self.status = latest.status_after if latest else self.Status.NOT_RATED
+        self.stage = latest.stage_after if latest else None
         self.set_reviewed(reviewed_on or timezone.localdate())
         stamp(self, user, reason)
-        self.save()
-        if status != before:
+        self._applying_updates = True
+        try:
+            self.save(update_fields=["status", "stage", "last_reviewed_on", "next_review_on", "review_reason", "updated"])
+        finally:
+            self._applying_updates = False
+        if self.status != before:
             self.flag_dependents(before, user)
-        return status != before
+        return self.status != before
 
     def set_reviewed(self, day):
         self.last_reviewed_on = day
@@ -564,7 +581,7 @@ class Claim(models.Model):
         """A review that leaves the claim as it is: a dated 'reviewed, unchanged' stamp."""
         self.set_reviewed(day or timezone.localdate())
         stamp(self, user, f"Reviewed, unchanged. {note}".strip())
-        self.save()
+        self.save(update_fields=["last_reviewed_on", "next_review_on", "review_reason", "updated"])
 
     def flag_dependents(self, before, user=None):
         """Mark every claim that depends on this one for review now, saying why."""
@@ -579,9 +596,9 @@ class Claim(models.Model):
             dependent.next_review_on = today
             dependent.review_reason = reason
             stamp(dependent, user, f"Flagged for review: {reason}")
-            dependent.save()
+            dependent.save(update_fields=["next_review_on", "review_reason", "updated"])
             flagged.append(dependent)
-        dependents_flagged.send(sender=Claim, claim=self, dependents=flagged, reason=reason)
+        dependents_flagged.send(sender=Claim, claim=self, dependents=flagged, reason=reason, user=user)
         return flagged
 
     def publish(self, user=None, reason="Published"):
@@ -692,6 +709,12 @@ class Evidence(models.Model):
     def __str__(self):
         return self.title
 
+    def delete(self, *args, **kwargs):
+        # An update's evidence is part of the public record.
+        if self.pk and self.updates.exists():
+            raise ValidationError(f"Evidence {self.pk} backs a recorded update of {self.claim.label}; it cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
 
 class Update(models.Model):
     """A dated, reasoned change of a claim's status, stage or both: the only way either changes.
@@ -766,6 +789,9 @@ class Update(models.Model):
         if self.claim_id is not None and (errors := self.errors()):
             raise ValidationError(errors)
 
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"Update {self.pk} of {self.claim.label} is on the record: record a correction instead.")
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValidationError(
@@ -774,5 +800,7 @@ class Update(models.Model):
         if errors := self.errors():
             raise ValidationError(errors)
         with transaction.atomic():
+            # One update of a claim at a time: a second waits here until the first is applied.
+            Claim.objects.select_for_update().filter(pk=self.claim_id).values_list("pk").get()
             super().save(*args, **kwargs)
             self.claim.apply_updates(user=self.recorded_by, reason=f"Update {self.pk}: {self.rationale}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, Update, stamp
 
@@ -274,12 +274,29 @@ class Loader:
         self.progress = progress or (lambda message: None)
         self.tally = Tally()
 
-    def changed_by_others(self, instance):
-        last = instance.history.order_by("-history_date", "-history_id").first()
-        return last is not None and last.history_user_id != self.account.pk
+    def edited_by_others(self, instance, values):
+        """The fields of `values` whose latest change, in the record's history, was not the seed's."""
+        fields = {key: instance._meta.get_field(key) for key in values}
+        last_changer = {}
+        previous = None
+        for row in instance.history.order_by("history_date", "history_id"):
+            current = {
+                key: {getattr(through, f"{field.m2m_reverse_field_name()}_id") for through in getattr(row, key).all()}
+                if field.many_to_many
+                else getattr(row, field.attname)
+                for key, field in fields.items()
+            }
+            for key, value in current.items():
+                if previous is None or previous[key] != value:
+                    last_changer[key] = row.history_user_id
+            previous = current
+        return {key for key in values if last_changer.get(key) != self.account.pk}
 
     def sync(self, model, lookup, values, label):
-        """Create or update one record; returns it. Writes only when a value differs."""
+        """Create or update one record; returns it. Writes only the values that differ.
+
+        A field that someone other than the seed account changed last is left as it is.
+        """
         instance = model.objects.filter(**lookup).first()
         if instance is None:
             instance = model(**lookup, **values)
@@ -287,17 +304,22 @@ class Loader:
             differs = {key for key, value in values.items() if getattr(instance, key) != value}
             if not differs:
                 return instance
-            if self.changed_by_others(instance):
-                self.tally.kept.append(label)
+            edited = self.edited_by_others(instance, differs)
+            if edited:
+                self.tally.kept.append(f"{label} {', '.join(sorted(edited))}")
+            if not differs - edited:
                 return instance
-            for key in differs:
+            for key in differs - edited:
                 setattr(instance, key, values[key])
         created = instance._state.adding
         stamp(instance, self.account, self.reason)
         try:
-            instance.save()
+            with transaction.atomic():
+                instance.save()
         except ValidationError as error:
             raise SeedError(f"{label}: {'; '.join(error.messages)}") from error
+        except IntegrityError as error:
+            raise SeedError(f"{label}: conflicts with a record already stored ({error})") from error
         if created:
             instance._created_by_seed = True
             self.tally.created += 1
@@ -307,9 +329,10 @@ class Loader:
 
     def sync_many(self, instance, name, wanted, label):
         manager = getattr(instance, name)
-        if set(manager.values_list("pk", flat=True)) == {item.pk for item in wanted}:
+        current = set(manager.values_list("pk", flat=True))
+        if current == {item.pk for item in wanted}:
             return
-        if self.changed_by_others(instance):
+        if self.edited_by_others(instance, [name]):
             self.tally.kept.append(f"{label} {name}")
             return
         stamp(instance, self.account, self.reason)
@@ -371,7 +394,11 @@ class Loader:
         if record["effective_on"]:
             update.effective_on = record["effective_on"]
         stamp(update, self.account, self.reason)
-        update.save()
+        try:
+            update.save()
+        except ValidationError as error:
+            field = next(iter(error.message_dict), "status") if hasattr(error, "error_dict") else "status"
+            raise SeedError(f"{label}: field '{field}': {'; '.join(error.messages)}") from error
         self.tally.created += 1
 
 

@@ -1,15 +1,26 @@
 """Personas and tiny builders shared by the whole suite."""
 
+import datetime
 import itertools
 from html.parser import HTMLParser
 
 import pytest
 
-from claims.models import Claim, Source, Stage, Track, Update
+from django.contrib.auth.models import Group
+
+from claims.models import Claim, Evidence, Source, Stage, Track, Update
 
 ESSAY = "高市早苗首相啟程訪美。高市將有更大空間推動修憲議程。日本大幅增加國防支出。高市將有更大空間推動修憲議程。"
 
 _numbers = itertools.count(1)
+
+
+def backdate(claim, moment):
+    """Pretend the claim and its updates were written at `moment`, a microsecond apart, in their order."""
+    for rows in (claim.history.all(), Evidence.history.filter(claim_id=claim.pk)):
+        for step, row in enumerate(rows.order_by("history_date", "history_id")):
+            rows.model.objects.filter(pk=row.pk).update(history_date=moment + datetime.timedelta(microseconds=step))
+    Update.objects.filter(claim=claim).update(recorded=moment)
 
 
 @pytest.fixture
@@ -17,6 +28,20 @@ def analyst(django_user_model):
     return django_user_model.objects.create_user(
         username="analyst", password="pw-analyst-1", display_name="Analyst One", is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """make_user("mei", "analyst"): a staff user in the named role groups, password pw-mei-1."""
+
+    def make(username, *groups, **fields):
+        user = django_user_model.objects.create_user(
+            username=username, password=f"pw-{username}-1", is_staff=True, **fields
+        )
+        user.groups.set(Group.objects.filter(name__in=groups))
+        return user
+
+    return make
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -17,18 +16,6 @@ from claims.models import Claim, Update
 pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("admin:analysts_assignment_changelist")
-
-
-@pytest.fixture
-def make_user(django_user_model):
-    def make(username, *groups, **fields):
-        user = django_user_model.objects.create_user(
-            username=username, password=f"pw-{username}-1", is_staff=True, **fields
-        )
-        user.groups.set(Group.objects.filter(name__in=groups))
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import io
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError, connection, transaction
 
@@ -23,18 +22,6 @@ def run(*args, **options):
     out = io.StringIO()
     call_command("review_claims", *args, stdout=out, stderr=io.StringIO(), **options)
     return out.getvalue()
-
-
-@pytest.fixture
-def make_user(django_user_model):
-    def make(username, *groups, **fields):
-        user = django_user_model.objects.create_user(
-            username=username, password=f"pw-{username}-1", is_staff=True, **fields
-        )
-        user.groups.set(Group.objects.filter(name__in=groups))
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -13,18 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def make_user(django_user_model):
-    def make(username, *groups, **fields):
-        user = django_user_model.objects.create_user(
-            username=username, password=f"pw-{username}-1", is_staff=True, **fields
-        )
-        user.groups.set(Group.objects.filter(name__in=groups))
-        return user
-
-    return make
-
-
-@pytest.fixture
 def as_analyst(client, make_user):
     client.force_login(make_user("mei", "analyst"))
     return client

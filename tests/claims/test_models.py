@@ -169,14 +169,47 @@ def test_database_refuses_an_update_that_sets_neither_status_nor_stage(make_clai
 # Validation of a claim's status and stage.
 
 
-def test_full_clean_refuses_a_status_outside_the_kinds_scale(make_claim):
+def test_changing_the_kind_of_a_rated_claim_to_one_its_status_does_not_fit_is_refused_on_kind(make_claim, record_update):
     claim = make_claim(kind=Claim.Kind.ASSERTION)
-    claim.status = Claim.Status.FULFILLED
+    record_update(claim, status=Claim.Status.ACCURATE)
+    claim.refresh_from_db()
+    claim.kind = Claim.Kind.PREDICTION
 
     with pytest.raises(ValidationError) as error:
         claim.full_clean()
 
-    assert "C1" in error.value.message_dict["status"][0]
+    assert "C1" in error.value.message_dict["kind"][0]
+
+
+def test_status_set_directly_on_a_claim_is_refused(make_claim):
+    claim = make_claim(kind=Claim.Kind.ASSERTION)
+    claim.status = Claim.Status.ACCURATE
+
+    with pytest.raises(ValidationError) as error:
+        claim.save()
+
+    assert "only by recording an update" in error.value.message_dict["status"][0]
+    assert refreshed(claim).status == Claim.Status.NOT_RATED
+
+
+def test_a_recorded_update_cannot_be_deleted(make_claim, record_update):
+    update = record_update(make_claim(), status=Claim.Status.ACCURATE)
+
+    with pytest.raises(ValidationError):
+        update.delete()
+
+    assert Update.objects.filter(pk=update.pk).exists()
+
+
+def test_evidence_behind_a_recorded_update_cannot_be_deleted(make_claim, record_update):
+    claim = make_claim()
+    evidence = Evidence.objects.create(claim=claim, url="https://example.org", title="Schedule")
+    record_update(claim, status=Claim.Status.ACCURATE).evidence.add(evidence)
+
+    with pytest.raises(ValidationError):
+        evidence.delete()
+
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
 
 
 def test_claim_with_a_stage_of_another_track_is_refused_on_save(make_claim, track, other_track):
@@ -186,7 +219,7 @@ def test_claim_with_a_stage_of_another_track_is_refused_on_save(make_claim, trac
     with pytest.raises(ValidationError) as error:
         claim.save()
 
-    assert "C1" in error.value.message_dict["stage"][0]
+    assert "C1" in error.value.message_dict["track"][0]
     assert refreshed(claim).stage is None
 
 

@@ -6,8 +6,9 @@ import re
 import pytest
 from django.utils import translation
 
-from claims.models import Claim, Confidence, Evidence, Source, Update
+from claims.models import Claim, Confidence, Source
 from claims.scorecard import by_source_and_author, score
+from tests.conftest import backdate
 
 Kind, Status = Claim.Kind, Claim.Status
 PAST = datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)
@@ -130,14 +131,6 @@ def test_by_source_and_author_groups_claims_in_the_order_they_come(db):
 # The page
 
 
-def backdate(claim, moment=PAST):
-    """Pretend the claim and its updates were written at `moment`, a microsecond apart, in their order."""
-    for rows in (claim.history.all(), Evidence.history.filter(claim_id=claim.pk)):
-        for step, row in enumerate(rows.order_by("history_date", "history_id")):
-            rows.model.objects.filter(pk=row.pk).update(history_date=moment + datetime.timedelta(microseconds=step))
-    Update.objects.filter(claim=claim).update(recorded=moment)
-
-
 @pytest.fixture
 def scored(make_claim, record_update):
     """In January: a likely prediction in progress, a near-certain one not fulfilled, an assertion accurate.
@@ -151,7 +144,7 @@ def scored(make_claim, record_update):
     fact = make_claim("高市早苗首相啟程訪美")
     record_update(fact, status=Status.ACCURATE)
     for claim in (likely, sure, fact):
-        backdate(claim)
+        backdate(claim, PAST)
     record_update(likely, status=Status.FULFILLED, rationale="The Diet initiated it.")
     make_claim("日本大幅增加國防支出")  # unrated, and only since today
     draft = make_claim(

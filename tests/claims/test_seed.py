@@ -313,3 +313,33 @@ def test_models_list_covers_every_history_tracked_model_written_by_seed():
     for model in (Actor, Topic, Track, Stage, Source, Claim, ClaimRelation, Update):
         assert model in tracked
         assert isinstance(model._meta.get_field("id"), models.BigAutoField | models.AutoField)
+
+
+@pytest.mark.django_db
+def test_an_analysts_wording_survives_later_seed_runs_that_move_the_claim(tmp_path, analyst):
+    seed(write_seeds(tmp_path / "v1"))
+    claim = Claim.objects.get(number=1)
+    claim.text_en = "Takaichi Sanae left Tokyo for Washington on 18 March 2026."
+    claim._history_user = analyst
+    claim.save()
+    rated = SOURCE.replace("event_on = 2026-03-18", 'event_on = 2026-03-18\nstatus = "accurate"\nrationale = "Confirmed."')
+    seed(write_seeds(tmp_path / "v2", source=rated))
+    seed(write_seeds(tmp_path / "v3", source=rated.replace("Takaichi Sanae set out", "Takaichi set out")))
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.ACCURATE
+    assert claim.text_en == "Takaichi Sanae left Tokyo for Washington on 18 March 2026."
+
+
+@pytest.mark.django_db
+def test_a_seeded_status_that_no_longer_fits_the_claim_fails_naming_the_claim_and_field(tmp_path, analyst):
+    seed(write_seeds(tmp_path / "v1"))
+    claim = Claim.objects.get(number=1)
+    claim.kind = Claim.Kind.ANALYSIS
+    claim._history_user = analyst
+    claim.save()
+    source = SOURCE.replace('kind = "assertion"', 'kind = "prediction"\nresolution_criteria = "x"').replace(
+        "event_on = 2026-03-18", 'event_on = 2026-03-18\nstatus = "fulfilled"\nrationale = "It happened."'
+    )
+    with pytest.raises(CommandError, match=r"essay\.toml: claim C1: field 'status'"):
+        seed(write_seeds(tmp_path / "v2", source=source))
+    assert Claim.objects.get(number=1).kind == Claim.Kind.ANALYSIS

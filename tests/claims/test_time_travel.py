@@ -5,19 +5,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from claims.models import Claim, Evidence, Update
+from claims.models import Claim, Evidence
+
+from tests.conftest import backdate
 
 pytestmark = pytest.mark.django_db
 
 PAST = datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)
-
-
-def backdate(claim, moment=PAST):
-    """Pretend the claim and its updates were written at `moment`, a microsecond apart, in their order."""
-    for rows in (claim.history.all(), Evidence.history.filter(claim_id=claim.pk)):
-        for step, row in enumerate(rows.order_by("history_date", "history_id")):
-            rows.model.objects.filter(pk=row.pk).update(history_date=moment + datetime.timedelta(microseconds=step))
-    Update.objects.filter(claim=claim).update(recorded=moment)
 
 
 @pytest.fixture
@@ -25,7 +19,7 @@ def rated_later(make_claim, record_update):
     """A claim created on 10 January, rated inaccurate on 10 January, then accurate today."""
     claim = make_claim()
     record_update(claim, status=Claim.Status.INACCURATE, rationale="First reading.", effective_on="2026-01-10")
-    backdate(claim)
+    backdate(claim, PAST)
     record_update(claim, status=Claim.Status.ACCURATE, rationale="A second look.")
     return claim
 
@@ -61,7 +55,7 @@ def test_a_claim_not_yet_public_on_that_day_is_not_shown(client, rated_later, ma
 
 def test_a_claim_that_was_a_draft_on_that_day_is_not_shown(client, make_claim):
     claim = make_claim(state=Claim.State.DRAFT)
-    backdate(claim)
+    backdate(claim, PAST)
     claim.publish()
     assert client.get("/en/claims/?as_of=2026-02-01").context["claims"] == []
     assert client.get("/en/claims/").context["claims"] == [claim]
@@ -96,9 +90,9 @@ def test_a_future_date_gets_a_clear_message_and_todays_tracker(client, rated_lat
 
 def test_pages_on_a_past_day_run_the_same_number_of_queries_with_few_or_many_claims(populate, count_queries):
     for claim in populate(2):
-        backdate(claim)
+        backdate(claim, PAST)
     day = "?as_of=2026-02-01"
     few = {url: count_queries(url + day) for url in ("/en/", "/en/claims/", "/en/sources/essay/C1/")}
     for claim in populate(20):
-        backdate(claim)
+        backdate(claim, PAST)
     assert {url: count_queries(url + day) for url in few} == few
