@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -37,22 +37,28 @@ class ReviewCycleAdmin(ReasonedAdmin):
     actions = ["close_cycles"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("assignments")
+        return super().get_queryset(request).annotate(
+            **{
+                f"{state}_count": Count("assignments", filter=Q(assignments__state=state))
+                for state in Assignment.State.values
+            }
+        )
 
-    def count(self, cycle, state):
-        return sum(assignment.state == state for assignment in cycle.assignments.all())
+    def get_readonly_fields(self, request, obj=None):
+        # The label names the period and the public report's address: fixed once opened.
+        return [*self.readonly_fields, "label"] if obj else self.readonly_fields
 
-    @admin.display(description="open")
+    @admin.display(description="open", ordering="open_count")
     def open_reviews(self, cycle):
-        return self.count(cycle, Assignment.State.OPEN)
+        return cycle.open_count
 
-    @admin.display(description="done")
+    @admin.display(description="done", ordering="done_count")
     def done_reviews(self, cycle):
-        return self.count(cycle, Assignment.State.DONE)
+        return cycle.done_count
 
-    @admin.display(description="missed")
+    @admin.display(description="missed", ordering="missed_count")
     def missed_reviews(self, cycle):
-        return self.count(cycle, Assignment.State.MISSED)
+        return cycle.missed_count
 
     def save_model(self, request, obj, form, change):
         """Adding a cycle opens it: the period comes from the label, and due claims are assigned."""
@@ -100,8 +106,12 @@ class AssignmentAdmin(ReasonedAdmin):
 
     list_display = ["claim_label", "claim_text", "alert", "due", "analyst", "cycle", "state", "outcome", "review_link"]
     list_per_page = 25
-    # Dependency alerts first, then the most overdue; `has_alert` is annotated in get_queryset().
-    ordering = [F("has_alert").desc(), F("claim__next_review_on").asc(nulls_first=True), "claim__number"]
+    # Dependency alerts on open reviews first, then the most overdue.
+    ordering = [
+        Case(When(Q(state=Assignment.State.OPEN) & ~Q(alert_reason=""), then=Value(0)), default=Value(1)).asc(),
+        F("claim__next_review_on").asc(nulls_first=True),
+        "claim__number",
+    ]
     list_display_links = None
     list_filter = [QueueFilter, "state", "cycle", ("analyst", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claim__source", "analyst", "cycle"]
@@ -111,13 +121,7 @@ class AssignmentAdmin(ReasonedAdmin):
     actions = ["complete_unchanged"]
 
     def get_queryset(self, request):
-        queryset = (
-            super()
-            .get_queryset(request)
-            .annotate(
-                has_alert=ExpressionWrapper(Q(state=Assignment.State.OPEN) & ~Q(alert_reason=""), output_field=BooleanField())
-            )
-        )
+        queryset = super().get_queryset(request)
         if request.user.has_perm("analysts.view_all_reviews"):
             return queryset
         return queryset.filter(analyst=request.user)

@@ -45,7 +45,8 @@ class Analyst(AbstractUser):
         Topic, blank=True, related_name="analysts", help_text="Topics the analyst covers: reviews of their claims go to them first."
     )
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[topics])
+    # Role changes (groups) are part of the audit trail; password hashes never are.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[topics, "groups"])
 
     objects = AnalystManager()
 
@@ -57,8 +58,9 @@ class Analyst(AbstractUser):
         return self.display_name_en or self.display_name or self.get_full_name() or self.username
 
     @property
-    def is_editor(self):
-        return self.is_superuser or self.groups.filter(name=EDITOR_GROUP).exists()
+    def public_name(self):
+        """The name public pages show: a display name, never the login name."""
+        return self.display_name_en or self.display_name or self.get_full_name() or "An analyst"
 
 
 def parse_period(text):
@@ -133,10 +135,11 @@ class ReviewCycle(models.Model):
         return cycle, assignments
 
     def assign_due_claims(self, user=None):
-        assigned = set(self.assignments.values_list("claim_id", flat=True))
+        # Claims already in this cycle, or still open in another, are not assigned again.
+        taken = Assignment.objects.filter(Q(cycle=self) | Q(state=Assignment.State.OPEN)).values("claim_id")
         due = (
             Claim.objects.due_for_review(self.ends_on)
-            .exclude(pk__in=assigned)
+            .exclude(pk__in=taken)
             .prefetch_related("topics")
             .order_by("next_review_on", "source_id", "number")
         )
@@ -234,6 +237,7 @@ class Assignment(models.Model):
         constraints = [
             # A claim is assigned at most once per cycle, however many runs open it at once.
             models.UniqueConstraint(fields=["cycle", "claim"], name="assignment_once_per_cycle"),
+            # A finished review says how it ended.
             models.CheckConstraint(
                 condition=~Q(state="done") | ~Q(outcome=""), name="assignment_done_has_outcome"
             ),

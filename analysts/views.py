@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from analysts.models import Assignment, ReviewCycle
-from claims.models import PROGRESS_SCALE, Claim, ClaimKind, Source, Update, end_of_day
-from claims.scorecard import by_source_and_author
+from claims.models import Claim, ClaimKind, Source, Update, end_of_day
+from claims.scorecard import OUTCOMES, by_source_and_author
 
-RESOLVED = set(PROGRESS_SCALE) - {Claim.Status.NOT_RATED, Claim.Status.IN_PROGRESS, Claim.Status.STALLED}
+RESOLVED = {*OUTCOMES, Claim.Status.VOID}
 
 
 def cycle_report_data(cycle):
@@ -76,10 +76,11 @@ def cycle_report_csv(request, label):
     writer = csv.writer(response)
     writer.writerow(["record", "claim", "quote", "analyst", "review", "date", "status_from", "status_to",
                      "stage_from", "stage_to", "rationale"])  # fmt: skip
+    # Reviews carry the reviewer's public name; their internal notes stay in the admin.
     for review in [*data["reviewed"], *data["missed"], *data["open"]]:
         date = timezone.localdate(review.completed).isoformat() if review.completed else ""
         outcome = review.get_outcome_display() if review.outcome else review.get_state_display()
-        writer.writerow(["review", review.claim.label, review.claim.quote, str(review.analyst), outcome, date, "", "", "", "", review.note])
+        writer.writerow(["review", review.claim.label, review.claim.quote, review.analyst.public_name, outcome, date, "", "", "", "", ""])
     for entry in data["changes"]:
         update = entry.update
         writer.writerow([

@@ -134,6 +134,13 @@ class ClaimForm(ReasonForm):
         help_text="Which occurrence of the quote in the source text, when the same words appear more than once.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        claim = self.instance
+        if claim.pk is not None:
+            # Show where the quote sits now, so that editing it keeps that place.
+            self.initial["occurrence"] = claim.source.text.count(claim.quote, 0, claim.start) + 1
+
     class Meta:
         model = Claim
         exclude = ["start", "end", "status", "stage"]

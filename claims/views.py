@@ -153,7 +153,8 @@ def claim_detail(request, source, number):
             "previous": as_of.attach([previous])[0] if previous else None,
             "following": as_of.attach([following])[0] if following else None,
             "reviewed_unchanged": claim.last_reviewed_on is not None
-            and claim.last_reviewed_on > max((update.recorded.date() for update in updates), default=datetime.date.min),
+            and claim.last_reviewed_on
+            > max((timezone.localdate(update.recorded) for update in updates), default=datetime.date.min),
             "claim_review": script_json(review) if review else None,
         },
     )

@@ -214,11 +214,11 @@ def test_report_csv_has_the_same_reviews_and_changes(client, cycle_2026_11):
     assert response["Content-Disposition"] == 'attachment; filename="review-2026-11.csv"'
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")
-    update_pk = cycle_2026_11["c1_update"].pk
     assert list(csv.reader(io.StringIO(body.removeprefix("\ufeff")))) == [
         ["record", "claim", "quote", "analyst", "review", "date", "status_from", "status_to", "stage_from", "stage_to", "rationale"],
-        ["review", "C1", PRESIDENT, "Analyst One", "Updated", "2026-11-10", "", "", "", "", f"Reviewed with update {update_pk}"],
-        ["review", "C3", DEFENCE, "Analyst One", "Reviewed, unchanged", "2026-11-15", "", "", "", "", "Reviewed, unchanged"],
+        # Reviewers' internal notes stay in the admin: the review rows' last column is empty.
+        ["review", "C1", PRESIDENT, "Analyst One", "Updated", "2026-11-10", "", "", "", "", ""],
+        ["review", "C3", DEFENCE, "Analyst One", "Reviewed, unchanged", "2026-11-15", "", "", "", "", ""],
         ["review", "C4", AMENDMENT, "Analyst One", "Missed", "", "", "", "", "", ""],
         ["change", "C1", PRESIDENT, "", "", "2026-11-10", "mostly_accurate", "accurate", "", "", "November: the schedule confirms it."],
         ["change", "C2", AMENDMENT, "", "", "2026-11-12", "not_rated", "fulfilled", "", "", "November: the Diet initiated the amendment."],

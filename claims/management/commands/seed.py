@@ -32,7 +32,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 account = command_account(SEED_ACCOUNT, "Seed loader")
-                loader = Loader(account, reason=f"Loaded by the seed command from {directory}", progress=self.progress)
+                source = Path(directory).name + "/"
+                loader = Loader(account, reason=f"Loaded by the seed command from {source}", progress=self.progress)
                 tally = loader.load(seeds)
                 if dry_run:
                     raise DryRun
