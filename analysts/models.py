@@ -13,7 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from claims.models import Claim, Topic, stamp
+from claims.models import Claim, ClaimKind, ClaimStatus, Source, Topic, Update, end_of_day, stamp
+from claims.scorecard import OUTCOMES, by_source_and_author
+
+# The statuses that settle a prediction, for the review report.
+RESOLVED = {*OUTCOMES, ClaimStatus.VOID}
 
 ANALYST_GROUP = "analyst"
 EDITOR_GROUP = "editor"
@@ -160,6 +164,46 @@ class ReviewCycle(models.Model):
             assignment.save()
             created.append(assignment)
         return created
+
+    def report(self):
+        """The reviews, the status and stage changes recorded in the period, and the scorecard at its end."""
+        reviews = list(
+            self.assignments.exclude(claim__state=Claim.State.DRAFT)
+            .select_related("claim__source", "analyst", "update")
+            .order_by("claim__source_id", "claim__number")
+        )
+        changed_ids = Update.objects.filter(
+            recorded__date__gte=self.starts_on, recorded__date__lte=self.ends_on
+        ).exclude(claim__state=Claim.State.DRAFT).values("claim_id")
+        updates = {}
+        for update in Update.objects.filter(claim_id__in=changed_ids).select_related("stage", "claim__source"):
+            updates.setdefault(update.claim, []).append(update)
+        changes = []
+        for claim, claim_updates in updates.items():
+            for entry in claim.timeline(claim_updates):
+                in_period = self.starts_on <= timezone.localdate(entry.update.recorded) <= self.ends_on
+                if in_period and (entry.status_changed or entry.stage_changed) and not entry.is_corrected:
+                    changes.append(entry)
+        changes.sort(key=lambda entry: (entry.update.claim.source_id, entry.update.claim.number, entry.update.effective_on))
+        resolved = [
+            entry for entry in changes
+            if entry.update.claim.kind == ClaimKind.PREDICTION and entry.status_changed and entry.status_after in RESOLVED
+        ]  # fmt: skip
+        moment = end_of_day(min(self.ends_on, timezone.localdate()))
+        claims = list(Claim.public_as_of(moment).filter(state=Claim.State.PUBLISHED))
+        sources = Source.objects.in_bulk({claim.source_id for claim in claims})
+        for claim in claims:
+            claim.source = sources[claim.source_id]
+        _, scorecards = by_source_and_author(claims)
+        return {
+            "reviewed": [review for review in reviews if review.state == Assignment.State.DONE],
+            "missed": [review for review in reviews if review.state == Assignment.State.MISSED],
+            "open": [review for review in reviews if review.state == Assignment.State.OPEN],
+            "changes": changes,
+            "resolved": resolved,
+            "scorecards": scorecards,
+            "scored_on": moment.date(),
+        }
 
     def close(self, user=None):
         """Close the cycle; reviews still open are kept, marked missed. Returns how many were missed."""

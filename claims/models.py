@@ -514,7 +514,7 @@ class Claim(models.Model):
     def anchor_to(self, quote, occurrence=1):
         """Set quote, start and end from the n-th occurrence of `quote` in the source text."""
         start = -1
-        for _ in range(occurrence):
+        for _occurrence in range(occurrence):
             start = self.source.text.find(quote, start + 1)
             if start == -1:
                 raise ValidationError({"quote": f"{self.label}: occurrence {occurrence} of {quote!r} is not in the source text."})
@@ -535,6 +535,38 @@ class Claim(models.Model):
             entry.status_after, entry.stage_after = status, stage
             entries.append(entry)
         return entries
+
+    def public_relations(self):
+        """Relations to and from this claim whose other end is public."""
+        return (
+            ClaimRelation.objects.filter(Q(from_claim_id=self.pk) | Q(to_claim_id=self.pk))
+            .exclude(from_claim__state=ClaimState.DRAFT)
+            .exclude(to_claim__state=ClaimState.DRAFT)
+            .select_related("from_claim__source", "to_claim__source")
+        )
+
+    def reviewed_since(self, updates):
+        """True when the last review came after the latest of `updates`: reviewed, unchanged."""
+        latest = max((timezone.localdate(update.recorded) for update in updates), default=datetime.date.min)
+        return self.last_reviewed_on is not None and self.last_reviewed_on > latest
+
+    def ladder(self, timeline):
+        """The stages of the claim's track, each with the date the claim reached it (from `timeline`)."""
+        if self.track is None:
+            return []
+        reached = {}
+        for entry in timeline:
+            if entry.stage_changed and not entry.is_corrected:
+                reached.setdefault(entry.stage_after.pk, entry.update.effective_on)
+        return [
+            {
+                "stage": stage,
+                "reached_on": reached.get(stage.pk),
+                "is_current": stage.pk == self.stage_id,
+                "is_passed": self.stage is not None and stage.position < self.stage.position,
+            }
+            for stage in self.track.stages.all()
+        ]
 
     def live_updates(self):
         """Updates that stand, in the order they took effect; corrected ones are left out."""

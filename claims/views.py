@@ -4,7 +4,6 @@ import datetime
 import json
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -25,7 +24,6 @@ from claims.models import (
     VERACITY_SCALE,
     Actor,
     Claim,
-    ClaimRelation,
     Source,
     Topic,
     Track,
@@ -119,24 +117,10 @@ def claim_detail(request, source, number):
     (claim,) = as_of.attach([claim])
     updates = list(as_of.updates().filter(claim_id=claim.pk).prefetch_related("evidence"))
     timeline = claim.timeline(updates)
-    reached = {}
-    for entry in timeline:
-        if entry.stage_changed and not entry.is_corrected:
-            reached.setdefault(entry.stage_after.pk, entry.update.effective_on)
-    ladder = []
-    if claim.track is not None:
-        for stage in claim.track.stages.all():
-            ladder.append({"stage": stage, "reached_on": reached.get(stage.pk), "is_current": stage.pk == claim.stage_id,
-                           "is_passed": claim.stage is not None and stage.position < claim.stage.position})
+    ladder = claim.ladder(timeline)
     neighbours = as_of.claims().filter(source_id=claim.source_id)
     previous = neighbours.filter(number__lt=claim.number).order_by("-number").first()
     following = neighbours.filter(number__gt=claim.number).order_by("number").first()
-    relations = (
-        ClaimRelation.objects.filter(Q(from_claim_id=claim.pk) | Q(to_claim_id=claim.pk))
-        .exclude(from_claim__state=Claim.State.DRAFT)
-        .exclude(to_claim__state=Claim.State.DRAFT)
-        .select_related("from_claim__source", "to_claim__source")
-    )
     page_url = request.build_absolute_uri(claim.get_absolute_url())
     review = claim_review(claim, page_url, request.build_absolute_uri(claim.source.get_absolute_url()))
     return render(
@@ -149,12 +133,10 @@ def claim_detail(request, source, number):
             "timeline": list(reversed(timeline)),
             "ladder": ladder,
             "evidence": list(as_of.evidence().filter(claim_id=claim.pk).order_by("-published_on", "pk")),
-            "relations": relations,
+            "relations": claim.public_relations(),
             "previous": as_of.attach([previous])[0] if previous else None,
             "following": as_of.attach([following])[0] if following else None,
-            "reviewed_unchanged": claim.last_reviewed_on is not None
-            and claim.last_reviewed_on
-            > max((timezone.localdate(update.recorded) for update in updates), default=datetime.date.min),
+            "reviewed_unchanged": claim.reviewed_since(updates),
             "claim_review": script_json(review) if review else None,
         },
     )

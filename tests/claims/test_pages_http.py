@@ -106,7 +106,7 @@ def test_language_switcher_keeps_the_reader_on_the_same_page_and_filters(client,
 def test_pages_advertise_the_open_data_and_feeds(client, site):
     html = client.get(url("claims:home", {})).content.decode()
     for name in ("claims:updates-feed", "claims:claims-json", "claims:claims-csv"):
-        assert f'rel="alternate"' in html and url(name, {}) in html
+        assert 'rel="alternate"' in html and url(name, {}) in html
     claim_html = client.get(url("claims:claim-detail", {"source": "essay", "number": 1})).content.decode()
     assert url("claims:claim-feed", {"source": "essay", "number": 1}) in claim_html
 
