@@ -1,12 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from analysts.models import Analyst, Assignment, ReviewCycle, parse_period
+from analysts.models import QUEUE_ORDER, Analyst, Assignment, ReviewCycle, parse_period
 from claims.admin import ReasonedAdmin, ReasonForm
 
 
@@ -106,12 +106,7 @@ class AssignmentAdmin(ReasonedAdmin):
 
     list_display = ["claim_label", "claim_text", "alert", "due", "analyst", "cycle", "state", "outcome", "review_link"]
     list_per_page = 25
-    # Dependency alerts on open reviews first, then the most overdue.
-    ordering = [
-        Case(When(Q(state=Assignment.State.OPEN) & ~Q(alert_reason=""), then=Value(0)), default=Value(1)).asc(),
-        F("claim__next_review_on").asc(nulls_first=True),
-        "claim__number",
-    ]
+    ordering = QUEUE_ORDER
     list_display_links = None
     list_filter = [QueueFilter, "state", "cycle", ("analyst", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claim__source", "analyst", "cycle"]
@@ -155,7 +150,7 @@ class AssignmentAdmin(ReasonedAdmin):
     def due(self, assignment):
         due = assignment.claim.next_review_on
         text = due.isoformat() if due else "now"
-        return format_html("<strong>{} (overdue)</strong>", text) if assignment.is_overdue else text
+        return format_html("<strong>{} (overdue)</strong>", text) if assignment.is_overdue() else text
 
     @admin.display(description="review")
     def review_link(self, assignment):

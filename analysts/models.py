@@ -7,7 +7,7 @@ import re
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, ExpressionWrapper, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -240,8 +240,7 @@ class AssignmentQuerySet(models.QuerySet):
         return (
             self.open()
             .select_related("claim__source", "claim__stage", "analyst", "cycle")
-            .annotate(has_alert=ExpressionWrapper(~Q(alert_reason=""), output_field=models.BooleanField()))
-            .order_by("-has_alert", models.F("claim__next_review_on").asc(nulls_first=True), "claim__number")
+            .order_by(*QUEUE_ORDER)
         )
 
 
@@ -294,10 +293,9 @@ class Assignment(models.Model):
     def __str__(self):
         return f"{self.claim.label} in {self.cycle.label} for {self.analyst}"
 
-    @property
-    def is_overdue(self):
+    def is_overdue(self, today=None):
         due = self.claim.next_review_on
-        return self.state == self.State.OPEN and (due is None or due < timezone.localdate())
+        return self.state == self.State.OPEN and (due is None or due < (today or timezone.localdate()))
 
     def complete_unchanged(self, user=None, note=""):
         """Done, with no change to the claim: the claim gets a dated 'reviewed, unchanged' stamp."""
@@ -318,3 +316,13 @@ class Assignment(models.Model):
             self.note = reason
         stamp(self, user, reason)
         self.save()
+
+
+# The order to work through reviews: open reviews with a dependency alert, then the most overdue.
+QUEUE_ORDER = [
+    models.Case(
+        models.When(Q(state=Assignment.State.OPEN) & ~Q(alert_reason=""), then=models.Value(0)), default=models.Value(1)
+    ).asc(),
+    models.F("claim__next_review_on").asc(nulls_first=True),
+    "claim__number",
+]

@@ -499,17 +499,20 @@ class Claim(models.Model):
     def save(self, *args, **kwargs):
         # The anchor and the track are checked on every save, whatever the path.
         errors = {**self.anchor_errors(), **self.stage_errors()}
-        moved = self.status != ClaimStatus.NOT_RATED or self.stage_id is not None
-        if not self._state.adding and not getattr(self, "_applying_updates", False):
-            stored = Claim.objects.filter(pk=self.pk).values_list("status", "stage_id").first()
-            moved = stored is not None and stored != (self.status, self.stage_id)
-        elif getattr(self, "_applying_updates", False):
-            moved = False
-        if moved:
+        if self.moved_without_update():
             errors["status"] = f"{self.label}: status and stage change only by recording an update."
         if errors:
             raise ValidationError(errors)
         super().save(*args, **kwargs)
+
+    def moved_without_update(self):
+        """True when status or stage differ from what is stored, other than by apply_updates()."""
+        if getattr(self, "_applying_updates", False):
+            return False
+        if self._state.adding:
+            return self.status != ClaimStatus.NOT_RATED or self.stage_id is not None
+        stored = Claim.objects.filter(pk=self.pk).values_list("status", "stage_id").first()
+        return stored is not None and stored != (self.status, self.stage_id)
 
     def anchor_to(self, quote, occurrence=1):
         """Set quote, start and end from the n-th occurrence of `quote` in the source text."""

@@ -83,38 +83,33 @@ def check_keys(path, where, record, allowed):
         raise SeedError(f"{path}: {where}: field '{sorted(unknown)[0]}' is not one of {sorted(allowed)}")
 
 
+def check_unique(path, where, slugs):
+    twice = next((slug for slug in slugs if slugs.count(slug) > 1), None)
+    if twice is not None:
+        raise SeedError(f"{path}: {where}: field 'slug': {twice!r} is used twice")
+
+
 def read_catalogue(path):
     data = read_toml(path)
     for section in ("actors", "topics", "tracks"):
-        slugs = [record.get("slug") for record in data.get(section, [])]
-        for record in data.get(section, []):
-            stage_slugs = [stage.get("slug") for stage in record.get("stages", [])]
-            if len(set(stage_slugs)) != len(stage_slugs):
-                raise SeedError(f"{path}: track {record.get('slug')}: field 'stages': a stage slug is used twice")
-        if len(set(slugs)) != len(slugs):
-            twice = next(slug for slug in slugs if slugs.count(slug) > 1)
-            raise SeedError(f"{path}: {section}: field 'slug': {twice!r} is used twice")
-        for index, record in enumerate(data.get(section, []), start=1):
+        records = data.get(section, [])
+        for index, record in enumerate(records, start=1):
             check_keys(path, f"{section} #{index}", record, CATALOGUE_KEYS[section])
-            for stage_index, stage in enumerate(record.get("stages", []) if section == "tracks" else [], start=1):
-                check_keys(path, f"{section} #{index} stage #{stage_index}", stage, CATALOGUE_KEYS["stages"])
-    for section, required in (("actors", ("slug", "name", "name_en")), ("topics", ("slug", "name", "name_en"))):
-        for index, record in enumerate(data.get(section, []), start=1):
-            for key in required:
+            for key in ("slug", "name", "name_en"):
                 require(path, f"{section} #{index}", record, key)
-    actor_kinds = set(Actor.Kind.values)
+        check_unique(path, section, [record["slug"] for record in records])
     for record in data.get("actors", []):
-        if record.get("kind", Actor.Kind.PERSON) not in actor_kinds:
-            raise SeedError(f"{path}: actor {record['slug']}: field 'kind': {record['kind']!r} is not one of {sorted(actor_kinds)}")
-    for index, track in enumerate(data.get("tracks", []), start=1):
-        for key in ("slug", "name", "name_en"):
-            require(path, f"tracks #{index}", track, key)
+        if record.get("kind", Actor.Kind.PERSON) not in Actor.Kind.values:
+            raise SeedError(f"{path}: actor {record['slug']}: field 'kind': {record['kind']!r} is not one of {sorted(Actor.Kind.values)}")
+    for track in data.get("tracks", []):
         stages = track.get("stages", [])
         if not stages:
             raise SeedError(f"{path}: track {track['slug']}: field 'stages': a track needs at least one stage")
         for position, stage in enumerate(stages, start=1):
+            check_keys(path, f"track {track['slug']} stage #{position}", stage, CATALOGUE_KEYS["stages"])
             for key in ("slug", "name", "name_en"):
                 require(path, f"track {track['slug']} stage #{position}", stage, key)
+        check_unique(path, f"track {track['slug']} stages", [stage["slug"] for stage in stages])
     return data
 
 
@@ -344,9 +339,10 @@ class Loader:
     def load(self, seeds):
         actors = {r["slug"]: self.sync(Actor, {"slug": r["slug"]}, without(r, "slug"), f"actor {r['slug']}") for r in seeds.actors}
         topics = {r["slug"]: self.sync(Topic, {"slug": r["slug"]}, without(r, "slug"), f"topic {r['slug']}") for r in seeds.topics}
-        stages = {}
+        tracks, stages = {}, {}
         for record in seeds.tracks:
             track = self.sync(Track, {"slug": record["slug"]}, without(record, "slug", "stages"), f"track {record['slug']}")
+            tracks[track.slug] = track
             for position, stage in enumerate(record["stages"], start=1):
                 values = {"position": position, **without(stage, "slug")}
                 label = f"track {track.slug} stage {stage['slug']}"
@@ -358,7 +354,7 @@ class Loader:
             claims = {}
             for record in seed.claims:
                 label = f"{seed.path.name}: claim C{record['number']}"
-                values = {**record["fields"], "track": Track.objects.get(slug=record["track"]) if record["track"] else None}
+                values = {**record["fields"], "track": tracks.get(record["track"])}
                 claim = self.sync(Claim, {"source": source, "number": record["number"]}, values, label)
                 self.sync_many(claim, "actors", [actors[slug] for slug in record["actors"]], label)
                 self.sync_many(claim, "topics", [topics[slug] for slug in record["topics"]], label)

@@ -59,7 +59,7 @@ class Command(BaseCommand):
             queues.setdefault(assignment.analyst, []).append(assignment)
         sent = 0
         for number, (analyst, assignments) in enumerate(sorted(queues.items(), key=lambda item: item[0].username), 1):
-            overdue = [a for a in assignments if a.claim.next_review_on is None or a.claim.next_review_on < today]
+            overdue = [assignment for assignment in assignments if assignment.is_overdue(today)]
             ordered = overdue + [a for a in assignments if a not in overdue]
             self.stderr.write(f"  [{number}/{len(queues)}] {analyst.username}: {len(ordered)} open, {len(overdue)} overdue")
             if dry_run or not analyst.email:
