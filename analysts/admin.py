@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -7,20 +8,28 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from analysts.models import QUEUE_ORDER, Analyst, Assignment, ReviewCycle, parse_period
-from claims.admin import ReasonedAdmin, ReasonForm
+from claims.admin import ChangeForm, ReasonedAdmin, VersionedAdmin
+
+
+class AnalystChangeForm(ChangeForm, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = Analyst
+        fields = "__all__"
 
 
 @admin.register(Analyst)
-class AnalystAdmin(SimpleHistoryAdmin, UserAdmin):
+class AnalystAdmin(VersionedAdmin, SimpleHistoryAdmin, UserAdmin):
+    form = AnalystChangeForm
     list_display = ["username", "display_name", "display_name_en", "email", "is_staff", "is_active"]
     filter_horizontal = ["groups", "user_permissions", "topics"]
     fieldsets = [
         *UserAdmin.fieldsets,
         ("Profile", {"fields": ["display_name", "display_name_en", "bio", "topics"]}),
+        (None, {"fields": ["change_reason", "base_version"]}),
     ]
 
 
-class ReviewCycleForm(ReasonForm):
+class ReviewCycleForm(ChangeForm):
     def clean_label(self):
         label = self.cleaned_data["label"].strip()
         parse_period(label)  # a ValidationError names the bad period
@@ -33,7 +42,7 @@ class ReviewCycleAdmin(ReasonedAdmin):
     list_display = ["label", "starts_on", "ends_on", "state", "open_reviews", "done_reviews", "missed_reviews"]
     list_filter = ["state"]
     readonly_fields = ["starts_on", "ends_on", "state", "opened", "closed"]
-    fields = ["label", "starts_on", "ends_on", "state", "opened", "closed", "change_reason"]
+    fields = ["label", "starts_on", "ends_on", "state", "opened", "closed", "change_reason", "base_version"]
     actions = ["close_cycles"]
 
     def get_queryset(self, request):
@@ -112,7 +121,10 @@ class AssignmentAdmin(ReasonedAdmin):
     list_select_related = ["claim__source", "analyst", "cycle"]
     search_fields = ["claim__text_en", "claim__quote"]
     readonly_fields = ["cycle", "claim", "analyst", "state", "outcome", "update", "alert_reason", "completed"]
-    fields = ["cycle", "claim", "analyst", "state", "outcome", "update", "alert_reason", "completed", "note", "change_reason"]
+    fields = [
+        "cycle", "claim", "analyst", "state", "outcome", "update", "alert_reason", "completed", "note", "change_reason",
+        "base_version",
+    ]  # fmt: skip
     actions = ["complete_unchanged"]
 
     def get_queryset(self, request):
@@ -135,7 +147,7 @@ class AssignmentAdmin(ReasonedAdmin):
 
     @admin.display(description="claim", ordering="claim__number")
     def claim_label(self, assignment):
-        return assignment.claim.label
+        return self.with_version_seen(assignment, assignment.claim.label)
 
     @admin.display(description="English proposition")
     def claim_text(self, assignment):
@@ -162,12 +174,13 @@ class AssignmentAdmin(ReasonedAdmin):
     @admin.action(description="Mark reviewed, unchanged")
     def complete_unchanged(self, request, queryset):
         done = 0
+        versions = self.versions_seen(request)
         for assignment in queryset.select_related("claim"):
             if assignment.analyst_id != request.user.pk and not request.user.has_perm("analysts.view_all_reviews"):
                 self.message_user(request, f"{assignment} is not yours to complete.", messages.ERROR)
                 continue
             try:
-                assignment.complete_unchanged(user=request.user)
+                assignment.complete_unchanged(user=request.user, base_version=versions.get(assignment.pk))
                 done += 1
             except ValidationError as error:
                 self.message_user(request, "; ".join(error.messages), messages.WARNING)

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from claims.models import Claim, ClaimKind, ClaimStatus, Source, Topic, Update, end_of_day, stamp
-from claims.scorecard import OUTCOMES, by_source_and_author
+from claims.models import Claim, ClaimKind, Source, Topic, Update, Versioned, end_of_day, stamp
+from claims.scorecard import by_source_and_author
 
 # The statuses that settle a prediction, for the review report.
-RESOLVED = {*OUTCOMES, ClaimStatus.VOID}
+RESOLVED = ClaimKind.PREDICTION.scale.final_statuses
 
 ANALYST_GROUP = "analyst"
 EDITOR_GROUP = "editor"
@@ -35,7 +35,7 @@ class AnalystManager(UserManager.from_queryset(AnalystQuerySet)):
     pass
 
 
-class Analyst(AbstractUser):
+class Analyst(Versioned, AbstractUser):
     """A person who judges claims; also the account the admin logs in with."""
 
     display_name = models.CharField(
@@ -83,7 +83,7 @@ def parse_period(text):
     return text.strip(), start, end
 
 
-class ReviewCycle(models.Model):
+class ReviewCycle(Versioned):
     """A period (a month or a quarter) in which the claims that come due are reviewed."""
 
     class State(models.TextChoices):
@@ -139,10 +139,14 @@ class ReviewCycle(models.Model):
         return cycle, assignments
 
     def assign_due_claims(self, user=None):
-        # Claims already in this cycle, or still open in another, are not assigned again.
+        # Lock the due claims first, in one order, so that two cycles opening at once take turns;
+        # only then look for claims already in this cycle or still open in another.
+        due_ids = list(
+            Claim.objects.due_for_review(self.ends_on).select_for_update().order_by("pk").values_list("pk", flat=True)
+        )
         taken = Assignment.objects.filter(Q(cycle=self) | Q(state=Assignment.State.OPEN)).values("claim_id")
         due = (
-            Claim.objects.due_for_review(self.ends_on)
+            Claim.objects.filter(pk__in=due_ids)
             .exclude(pk__in=taken)
             .prefetch_related("topics")
             .order_by("next_review_on", "source_id", "number")
@@ -212,14 +216,12 @@ class ReviewCycle(models.Model):
             if cycle.state == self.State.CLOSED:
                 return 0
             missed = 0
-            for assignment in cycle.assignments.filter(state=Assignment.State.OPEN):
+            for assignment in cycle.assignments.filter(state=Assignment.State.OPEN).select_for_update():
                 assignment.state = Assignment.State.MISSED
-                stamp(assignment, user, f"Missed: review cycle {cycle.label} closed")
-                assignment.save()
+                assignment.save_version(["state"], user, f"Missed: review cycle {cycle.label} closed")
                 missed += 1
             cycle.state, cycle.closed = self.State.CLOSED, timezone.now()
-            stamp(cycle, user, f"Closed review cycle {cycle.label}")
-            cycle.save()
+            cycle.save_version(["state", "closed"], user, f"Closed review cycle {cycle.label}")
         self.state, self.closed = cycle.state, cycle.closed
         return missed
 
@@ -244,7 +246,7 @@ class AssignmentQuerySet(models.QuerySet):
         )
 
 
-class Assignment(models.Model):
+class Assignment(Versioned):
     """One claim to review in one cycle, given to one analyst."""
 
     class State(models.TextChoices):
@@ -280,6 +282,10 @@ class Assignment(models.Model):
         constraints = [
             # A claim is assigned at most once per cycle, however many runs open it at once.
             models.UniqueConstraint(fields=["cycle", "claim"], name="assignment_once_per_cycle"),
+            # A claim is open for review in one cycle at a time, whatever opens cycles at once.
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(state="open"), name="assignment_one_open_per_claim"
+            ),
             # A finished review says how it ended.
             models.CheckConstraint(
                 condition=~Q(state="done") | ~Q(outcome=""), name="assignment_done_has_outcome"
@@ -297,25 +303,38 @@ class Assignment(models.Model):
         due = self.claim.next_review_on
         return self.state == self.State.OPEN and (due is None or due < (today or timezone.localdate()))
 
-    def complete_unchanged(self, user=None, note=""):
-        """Done, with no change to the claim: the claim gets a dated 'reviewed, unchanged' stamp."""
-        if self.state != self.State.OPEN:
-            raise ValidationError(f"Review of {self.claim.label} in {self.cycle.label} is {self.get_state_display().lower()}, not open.")
+    def complete_unchanged(self, user=None, note="", base_version=None):
+        """Done, with no change to the claim: the claim gets a dated 'reviewed, unchanged' stamp.
+
+        With `base_version`, refused when the review changed since the analyst saw it.
+        """
         with transaction.atomic():
-            self.claim.mark_reviewed(user=user, note=note)
-            self.finish(self.Outcome.UNCHANGED, user, note or "Reviewed, unchanged")
+            assignment = Assignment.objects.select_for_update().select_related("claim", "cycle").get(pk=self.pk)
+            if base_version is not None and assignment.version != base_version:
+                raise ValidationError(
+                    f"Review of {assignment.claim.label} in {assignment.cycle.label} changed after you opened it "
+                    f"(version {base_version}, now {assignment.version}); reload and look again."
+                )
+            if assignment.state != self.State.OPEN:
+                raise ValidationError(
+                    f"Review of {assignment.claim.label} in {assignment.cycle.label} is "
+                    f"{assignment.get_state_display().lower()}, not open."
+                )
+            assignment.claim.mark_reviewed(by=user, note=note)
+            assignment.finish(self.Outcome.UNCHANGED, user, note or "Reviewed, unchanged")
+        self.refresh_from_db()
 
     def complete_with_update(self, update, user=None):
-        """Done by recording `update` on the claim (called when an update is saved)."""
+        """Done by recording `update` on the claim (called when an update is recorded)."""
         self.update = update
         self.finish(self.Outcome.UPDATED, user, f"Reviewed with update {update.pk}")
 
     def finish(self, outcome, user, reason):
+        """Mark the review done (row locked by the caller)."""
         self.state, self.outcome, self.completed = self.State.DONE, outcome, timezone.now()
         if reason and not self.note:
             self.note = reason
-        stamp(self, user, reason)
-        self.save()
+        self.save_version(["state", "outcome", "completed", "note", "update"], user, reason)
 
 
 # The order to work through reviews: open reviews with a dependency alert, then the most overdue.

@@ -6,7 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from claims.models import PROGRESS_KINDS, VERACITY_KINDS, Claim, ClaimStatus
+from claims.models import Claim, ClaimStatus
 
 # The columns of both exports, in order.
 FIELDS = [
@@ -28,23 +28,8 @@ FIELDS = [
     "url",
 ]
 
-# Each scale's ordinal ratings, worst first at 1; a scale's best rating is its highest number.
-# Statuses off the line (unverifiable, in progress, stalled, void) are not better or worse
-# than the others, so they are rated -1, Google's convention for "not rateable"; the
-# textual rating in alternateName still says what they are.
-RATINGS = {
-    VERACITY_KINDS: {
-        ClaimStatus.INACCURATE: 1,
-        ClaimStatus.MIXED: 2,
-        ClaimStatus.MOSTLY_ACCURATE: 3,
-        ClaimStatus.ACCURATE: 4,
-    },
-    PROGRESS_KINDS: {
-        ClaimStatus.NOT_FULFILLED: 1,
-        ClaimStatus.PARTLY_FULFILLED: 2,
-        ClaimStatus.FULFILLED: 3,
-    },
-}
+# A status without an ordinal rating (ClaimStatus.rating is None) is rated -1, Google's
+# convention for "not rateable"; the textual rating in alternateName still says what it is.
 NOT_RATEABLE = -1
 
 
@@ -111,12 +96,12 @@ def claim_review(claim, page_url, source_url):
     """
     if claim.status == ClaimStatus.NOT_RATED:
         return None
-    scale = next(ratings for kinds, ratings in RATINGS.items() if claim.kind in kinds)
     # The fact check was published when its first standing rating was recorded.
     first_rating = claim.live_updates().exclude(status="").order_by("recorded", "pk").first()
     published = first_rating.recorded if first_rating else claim.updated
     with translation.override("en"):
         status_label = str(claim.get_status_display())
+    rating = ClaimStatus(claim.status).rating
     source = claim.source
 
     author = {"@type": "Person", "name": source.author_en or source.author}
@@ -142,8 +127,8 @@ def claim_review(claim, page_url, source_url):
         "author": {"@type": "Organization", "name": "Claim tracker"},
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": scale.get(claim.status, NOT_RATEABLE),
-            "bestRating": max(scale.values()),
+            "ratingValue": NOT_RATEABLE if rating is None else rating,
+            "bestRating": claim.scale.best_rating,
             "worstRating": 1,
             "alternateName": status_label,
         },

@@ -7,7 +7,9 @@ what its uncorrected updates say, and django-simple-history records each step.
 
 import datetime
 import hashlib
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +25,8 @@ from simple_history.models import HistoricalRecords
 
 # Sent after a status change flagged the claims that depend on it: (claim, dependents, reason).
 dependents_flagged = Signal()
+# Sent after an update was recorded and applied to its claim: (claim, update, by).
+update_recorded = Signal()
 
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
 
@@ -52,7 +56,220 @@ def stamp(instance, user, reason):
     instance._change_reason = reason
 
 
-class Named(models.Model):
+def comparable(field, value):
+    """`value` of `field` in a form that compares across forms, records and history rows.
+
+    A relation compares by primary key, a many-to-many field as a set of keys.
+    """
+    if field.many_to_many:
+        return {getattr(item, "pk", item) for item in value or ()}
+    if field.is_relation:
+        return getattr(value, "pk", value)
+    return value
+
+
+def shown(field, value):
+    """A comparable value of `field` as a person reads it in a conflict report."""
+    if value in (None, "", set()):
+        return "(empty)"
+    if field.many_to_many or field.is_relation:
+        keys = value if field.many_to_many else {value}
+        found = field.related_model._default_manager.in_bulk(keys)
+        return ", ".join(sorted(str(found.get(key, f"#{key} (deleted)")) for key in keys))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+@dataclass
+class FieldChange:
+    """One field changed by someone else after the version an edit started from."""
+
+    field: models.Field
+    before: object
+    after: object
+    by: object  # the account that made the change, or None when unknown
+    on: datetime.datetime
+
+    @property
+    def name(self):
+        return self.field.name
+
+    def __str__(self):
+        who = getattr(self.by, "public_name", None) or str(self.by or "someone")
+        return (
+            f"{self.field.verbose_name}: {who} changed it on {timezone.localtime(self.on):%Y-%m-%d %H:%M %Z} "
+            f"from {shown(self.field, self.before)!r} to {shown(self.field, self.after)!r}"
+        )
+
+
+class EditConflict(ValidationError):
+    """An edit started from a version of a record that others have changed since, in the same fields."""
+
+    def __init__(self, instance, base_version, changes):
+        self.instance, self.base_version, self.changes = instance, base_version, changes
+        lines = [str(change) for change in changes] or ["what changed is not in its history"]
+        super().__init__(
+            f"{instance} was changed by someone else after version {base_version} was opened: " + "; ".join(lines)
+        )
+
+
+class Versioned(models.Model):
+    """A record edited only through `edit()`, which refuses to overwrite a change it did not see.
+
+    `version` goes up with every write and is copied into each history row, so an
+    edit made from version n can be told, field by field, what changed since n.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one with every saved change; edits name the version they started from."
+    )
+
+    # Fields that edit() leaves to the named methods that own them.
+    owned_elsewhere = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def tracked_field(self, name):
+        return self._meta.get_field(name)
+
+    def is_in_history(self, name):
+        """False for a field the audit history leaves out, whose changes cannot be told apart."""
+        history = self.history.model
+        tracked = history._history_m2m_fields if self.tracked_field(name).many_to_many else history._meta.fields
+        return any(field.name == name for field in tracked)
+
+    def current_values(self, names):
+        """The stored values of `names`, comparable with those of history rows and forms."""
+        values = {}
+        for name in names:
+            field = self.tracked_field(name)
+            if field.many_to_many:
+                values[name] = set(getattr(self, name).values_list("pk", flat=True))
+            else:
+                values[name] = getattr(self, field.attname)
+        return values
+
+    def history_rows_since(self, base_version):
+        """The history row of `base_version` followed by every later one, oldest first; None without one."""
+        base = self.history.filter(version__lte=base_version).order_by("-history_id").first()
+        if base is None:
+            return None
+        return [base, *self.history.filter(history_id__gt=base.history_id).select_related("history_user").order_by("history_id")]
+
+    def changes_since(self, base_version, names):
+        """What happened to `names` after `base_version`, as one FieldChange per field (first before, last after).
+
+        None when the history does not reach back to `base_version`.
+        """
+        rows = self.history_rows_since(base_version)
+        if rows is None:
+            return None
+        changes = {}
+        previous = history_values(rows[0], self, names)
+        for row in rows[1:]:
+            current = history_values(row, self, names)
+            for name in current:
+                if current[name] != previous[name]:
+                    change = changes.get(name)
+                    before = change.before if change else previous[name]
+                    changes[name] = FieldChange(self.tracked_field(name), before, current[name], row.history_user, row.history_date)
+            previous = current
+        return [change for change in changes.values() if change.before != change.after]
+
+    def values_at(self, base_version, names):
+        rows = self.history_rows_since(base_version)
+        return None if rows is None else history_values(rows[0], self, names)
+
+    def edit_errors(self, stored, changes):
+        """Rules an edit must keep beyond the model's own validation, as {field: message}."""
+        return {}
+
+    def edit(self, changes, *, by=None, reason="", base_version=None):
+        """Write `changes` ({field name: value}) and nothing else, in one transaction with the row locked.
+
+        With `base_version`, the edit is refused with EditConflict when a field it
+        changes was changed by someone else since that version; changes to other
+        fields are kept (merged). Leaves one history row naming `by` and `reason`.
+        Returns False, writing nothing, when `changes` change nothing.
+        """
+        refused = set(changes) & self.owned_elsewhere
+        if refused:
+            raise ValueError(f"{self}: {', '.join(sorted(refused))} are not changed by edit(); use the method that owns them.")
+        model = type(self)
+        with transaction.atomic():
+            stored = model._default_manager.select_for_update().get(pk=self.pk)
+            if base_version is not None and stored.version != base_version:
+                theirs = stored.changes_since(base_version, list(changes))
+                clashes = None if theirs is None else [
+                    change for change in theirs
+                    if comparable(change.field, changes[change.name]) != change.after
+                ]  # fmt: skip
+                if clashes is None or clashes:
+                    raise EditConflict(stored, base_version, clashes or [])
+            stored_values = stored.current_values(changes)
+            changes = {
+                name: value for name, value in changes.items()
+                if comparable(self.tracked_field(name), value) != stored_values[name]
+            }  # fmt: skip
+            # Start from what is stored, so that fields this edit does not own keep their latest values.
+            for field in self._meta.concrete_fields:
+                setattr(self, field.attname, getattr(stored, field.attname))
+            if not changes:
+                return False
+            many = {name: value for name, value in changes.items() if self.tracked_field(name).many_to_many}
+            plain = {name: value for name, value in changes.items() if name not in many}
+            for name, value in plain.items():
+                setattr(self, name, value)
+            errors = self.edit_errors(stored, changes)
+            try:
+                self.full_clean(exclude=[f.name for f in self._meta.fields if f.name not in plain], validate_unique=False)
+            except ValidationError as error:
+                errors = {**error.update_error_dict({}), **errors}
+            if errors:
+                raise ValidationError(errors)
+            self.version = stored.version + 1
+            self.skip_history_when_saving = True
+            try:
+                for name, value in many.items():
+                    getattr(self, name).set(value)
+            finally:
+                del self.skip_history_when_saving
+            stamp(self, by, reason)
+            update_fields = [*plain, "version"] + (["updated"] if any(f.name == "updated" for f in self._meta.fields) else [])
+            self.save(update_fields=update_fields)
+        return True
+
+    def save_version(self, fields, by=None, reason=""):
+        """Save `fields` that a named method has just set, as the next version, with one history row.
+
+        The caller loaded the record with its row locked, so its version is the stored one.
+        """
+        self.version += 1
+        stamp(self, by, reason)
+        extra = ["updated"] if any(f.name == "updated" for f in self._meta.fields) else []
+        self.save(update_fields=[*fields, "version", *extra])
+
+
+def history_values(row, instance, names):
+    """The values of `names` in one history row, comparable with Versioned.current_values().
+
+    Fields the history leaves out (a password hash) are left out here too.
+    """
+    values = {}
+    for name in names:
+        if not instance.is_in_history(name):
+            continue
+        field = instance.tracked_field(name)
+        if field.many_to_many:
+            values[name] = {getattr(through, f"{field.m2m_reverse_field_name()}_id") for through in getattr(row, name).all()}
+        else:
+            values[name] = getattr(row, field.attname)
+    return values
+
+
+class Named(Versioned):
     """Something named in both languages and addressed by a slug in URLs and seed files."""
 
     slug = models.SlugField(unique=True)
@@ -116,7 +333,7 @@ class Track(Named):
         return reverse("claims:track-detail", kwargs={"slug": self.slug})
 
 
-class Stage(models.Model):
+class Stage(Versioned):
     """One rung of a track's ladder; `position` orders the ladder from 1 upwards."""
 
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="stages")
@@ -144,7 +361,7 @@ class Stage(models.Model):
         return f"{self.track.name_en}: {self.position}. {self.name_en}"
 
 
-class Source(models.Model):
+class Source(Versioned):
     """A document that makes claims, with its full text exactly as published."""
 
     slug = models.SlugField(unique=True)
@@ -191,14 +408,21 @@ class Source(models.Model):
     def clean(self):
         broken = self.broken_anchors()
         if broken:
-            raise ValidationError({"text": broken})
+            raise ValidationError({"text": [f"Source {self.slug!r}: {message}" for message in broken]})
+
+    def edit(self, changes, **kwargs):
+        if "text" in changes:
+            changes = {**changes, "content_hash": text_hash(changes["text"])}
+        return super().edit(changes, **kwargs)
 
     def save(self, *args, **kwargs):
-        broken = self.broken_anchors()
-        if broken:
-            raise ValidationError({"text": [f"Source {self.slug!r}: {message}" for message in broken]})
-        self.content_hash = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        # The hash is derived from the text; it is computed here so that no path can store a stale one.
+        self.content_hash = text_hash(self.text)
         super().save(*args, **kwargs)
+
+
+def text_hash(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -214,11 +438,68 @@ class ClaimQuerySet(models.QuerySet):
         return self.published().filter(Q(next_review_on__lte=day) | Q(next_review_on__isnull=True))
 
 
+class Scale(models.TextChoices):
+    """The two scales a claim is rated on; its kind decides which."""
+
+    VERACITY = "veracity"  # is it true? for assertions and analyses
+    PROGRESS = "progress"  # did it happen? for predictions and positions
+
+    @property
+    def kinds(self):
+        return tuple(kind for kind in ClaimKind if kind.scale == self)
+
+    @property
+    def statuses(self):
+        """The statuses a claim on this scale may take, in the order pages list them: not rated first."""
+        return tuple(status for status in ClaimStatus if status.scale in (None, self))
+
+    @property
+    def final_statuses(self):
+        """The statuses that settle a claim on this scale; the scorecard counts each in a column."""
+        return tuple(status for status in self.statuses if status.is_final)
+
+    @property
+    def best_rating(self):
+        return max(status.rating for status in self.statuses if status.rating is not None)
+
+
 class ClaimKind(models.TextChoices):
     ASSERTION = "assertion", _("Assertion")
     ANALYSIS = "analysis", _("Analysis")
     PREDICTION = "prediction", _("Prediction")
     POSITION = "position", _("Position")
+
+    # Each kind's terms are in KIND_TERMS, below.
+    @property
+    def scale(self):
+        return KIND_TERMS[self].scale
+
+    @property
+    def definition(self):
+        return KIND_TERMS[self].definition
+
+
+@dataclass(frozen=True)
+class KindTerms:
+    scale: Scale
+    definition: str  # published on the methodology page and on each claim's page
+
+
+KIND_TERMS = {
+    ClaimKind.ASSERTION: KindTerms(
+        Scale.VERACITY, _("A statement of fact: a date, a meeting, an agreement, a number, words someone said.")
+    ),
+    ClaimKind.ANALYSIS: KindTerms(
+        Scale.VERACITY, _("An interpretation or causal judgement: why something happened or what it means.")
+    ),
+    ClaimKind.PREDICTION: KindTerms(
+        Scale.PROGRESS,
+        _("A statement that something will happen, judged against stated resolution criteria by a due date."),
+    ),
+    ClaimKind.POSITION: KindTerms(
+        Scale.PROGRESS, _("A stance or policy intention attributed to an actor, tracked like a promise.")
+    ),
+}
 
 
 class ClaimStatus(models.TextChoices):
@@ -237,55 +518,92 @@ class ClaimStatus(models.TextChoices):
     NOT_FULFILLED = "not_fulfilled", _("Not fulfilled")
     VOID = "void", _("Void")
 
+    # Each status's terms are in STATUS_TERMS, below.
+    @property
+    def scale(self):
+        return STATUS_TERMS[self].scale
 
-# Defined outside Claim so that Claim.Meta's constraints can name them.
-VERACITY_SCALE = (
-    ClaimStatus.NOT_RATED,
-    ClaimStatus.ACCURATE,
-    ClaimStatus.MOSTLY_ACCURATE,
-    ClaimStatus.MIXED,
-    ClaimStatus.INACCURATE,
-    ClaimStatus.UNVERIFIABLE,
-)
-PROGRESS_SCALE = (
-    ClaimStatus.NOT_RATED,
-    ClaimStatus.IN_PROGRESS,
-    ClaimStatus.STALLED,
-    ClaimStatus.FULFILLED,
-    ClaimStatus.PARTLY_FULFILLED,
-    ClaimStatus.NOT_FULFILLED,
-    ClaimStatus.VOID,
-)
-VERACITY_KINDS = (ClaimKind.ASSERTION, ClaimKind.ANALYSIS)
-PROGRESS_KINDS = (ClaimKind.PREDICTION, ClaimKind.POSITION)
-FINAL_STATUSES = (
-    *VERACITY_SCALE[1:],
-    ClaimStatus.FULFILLED,
-    ClaimStatus.PARTLY_FULFILLED,
-    ClaimStatus.NOT_FULFILLED,
-    ClaimStatus.VOID,
-)
+    @property
+    def definition(self):
+        return STATUS_TERMS[self].definition
 
-# Published on the methodology page and beside every status badge.
-KIND_DEFINITIONS = {
-    ClaimKind.ASSERTION: _("A statement of fact: a date, a meeting, an agreement, a number, words someone said."),
-    ClaimKind.ANALYSIS: _("An interpretation or causal judgement: why something happened or what it means."),
-    ClaimKind.PREDICTION: _("A statement that something will happen, judged against stated resolution criteria by a due date."),
-    ClaimKind.POSITION: _("A stance or policy intention attributed to an actor, tracked like a promise."),
-}
-STATUS_DEFINITIONS = {
-    ClaimStatus.NOT_RATED: _("Analysts have not yet judged this claim."),
-    ClaimStatus.ACCURATE: _("The claim is correct and leaves out nothing significant."),
-    ClaimStatus.MOSTLY_ACCURATE: _("The claim is correct but needs a clarification or additional information."),
-    ClaimStatus.MIXED: _("The claim is partly correct and partly wrong, or leaves out context that changes its meaning."),
-    ClaimStatus.INACCURATE: _("The claim is wrong."),
-    ClaimStatus.UNVERIFIABLE: _("The available evidence can establish neither that the claim is right nor that it is wrong."),
-    ClaimStatus.IN_PROGRESS: _("Steps towards the predicted outcome or the stated intention are under way."),
-    ClaimStatus.STALLED: _("Nothing has moved for a long time, or the process is blocked."),
-    ClaimStatus.FULFILLED: _("The outcome happened as the claim said, meeting its resolution criteria."),
-    ClaimStatus.PARTLY_FULFILLED: _("Part of the outcome happened, or it happened in a weaker form."),
-    ClaimStatus.NOT_FULFILLED: _("The outcome did not happen by the due date, or can no longer happen."),
-    ClaimStatus.VOID: _("A premise fell away (for example, the actor left office), so the claim can no longer be judged."),
+    @property
+    def is_final(self):
+        return STATUS_TERMS[self].is_final
+
+    @property
+    def rating(self):
+        return STATUS_TERMS[self].rating
+
+    @property
+    def outcome(self):
+        return STATUS_TERMS[self].outcome
+
+
+@dataclass(frozen=True)
+class StatusTerms:
+    scale: Scale | None  # None: not yet rated, where both scales start
+    definition: str  # published on the methodology page and beside every status badge
+    is_final: bool = False  # settles the claim: reviewed yearly, counted in a scorecard column
+    # ClaimReview's ordinal rating, worst first at 1. Statuses off the line (unverifiable,
+    # in progress, stalled, void) are neither better nor worse than the others: None.
+    rating: int | None = None
+    outcome: float | None = None  # what a resolved prediction scores against its confidence (Brier)
+
+
+STATUS_TERMS = {
+    ClaimStatus.NOT_RATED: StatusTerms(None, _("Analysts have not yet judged this claim.")),
+    ClaimStatus.ACCURATE: StatusTerms(
+        Scale.VERACITY, _("The claim is correct and leaves out nothing significant."), is_final=True, rating=4
+    ),
+    ClaimStatus.MOSTLY_ACCURATE: StatusTerms(
+        Scale.VERACITY,
+        _("The claim is correct but needs a clarification or additional information."),
+        is_final=True,
+        rating=3,
+    ),
+    ClaimStatus.MIXED: StatusTerms(
+        Scale.VERACITY,
+        _("The claim is partly correct and partly wrong, or leaves out context that changes its meaning."),
+        is_final=True,
+        rating=2,
+    ),
+    ClaimStatus.INACCURATE: StatusTerms(Scale.VERACITY, _("The claim is wrong."), is_final=True, rating=1),
+    ClaimStatus.UNVERIFIABLE: StatusTerms(
+        Scale.VERACITY,
+        _("The available evidence can establish neither that the claim is right nor that it is wrong."),
+        is_final=True,
+    ),
+    ClaimStatus.IN_PROGRESS: StatusTerms(
+        Scale.PROGRESS, _("Steps towards the predicted outcome or the stated intention are under way.")
+    ),
+    ClaimStatus.STALLED: StatusTerms(Scale.PROGRESS, _("Nothing has moved for a long time, or the process is blocked.")),
+    ClaimStatus.FULFILLED: StatusTerms(
+        Scale.PROGRESS,
+        _("The outcome happened as the claim said, meeting its resolution criteria."),
+        is_final=True,
+        rating=3,
+        outcome=1.0,
+    ),
+    ClaimStatus.PARTLY_FULFILLED: StatusTerms(
+        Scale.PROGRESS,
+        _("Part of the outcome happened, or it happened in a weaker form."),
+        is_final=True,
+        rating=2,
+        outcome=0.5,
+    ),
+    ClaimStatus.NOT_FULFILLED: StatusTerms(
+        Scale.PROGRESS,
+        _("The outcome did not happen by the due date, or can no longer happen."),
+        is_final=True,
+        rating=1,
+        outcome=0.0,
+    ),
+    ClaimStatus.VOID: StatusTerms(
+        Scale.PROGRESS,
+        _("A premise fell away (for example, the actor left office), so the claim can no longer be judged."),
+        is_final=True,
+    ),
 }
 
 
@@ -327,15 +645,10 @@ class ClaimState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Claim(models.Model):
+class Claim(Versioned):
     Kind = ClaimKind
     Status = ClaimStatus
     State = ClaimState
-
-    SCALES = {
-        **{kind: VERACITY_SCALE for kind in VERACITY_KINDS},
-        **{kind: PROGRESS_SCALE for kind in PROGRESS_KINDS},
-    }
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
     number = models.PositiveIntegerField(help_text="Public number within the source: 12 is shown as C12.")
@@ -397,7 +710,7 @@ class Claim(models.Model):
         related_name="claims",
         help_text="The process whose progress this claim follows, if any.",
     )
-    # Status and stage are written only by Claim.apply_updates().
+    # Status and stage are written only by Claim.record_update().
     status = models.CharField(max_length=20, choices=Status, default=Status.NOT_RATED)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
     created = models.DateTimeField(auto_now_add=True)
@@ -405,6 +718,9 @@ class Claim(models.Model):
 
     history = HistoricalRecords(m2m_fields=[actors, topics])
     objects = ClaimQuerySet.as_manager()
+
+    # Status and stage move only by record_update(); the review stamp by a review.
+    owned_elsewhere = frozenset({"status", "stage", "last_reviewed_on", "review_reason"})
 
     class Meta:
         ordering = ["source", "number"]
@@ -420,11 +736,9 @@ class Claim(models.Model):
                 condition=~Q(kind=ClaimKind.PREDICTION) | ~Q(resolution_criteria=""),
                 name="claim_prediction_has_criteria",
             ),
+            # A claim's status is on the scale of its kind.
             models.CheckConstraint(
-                condition=(
-                    Q(kind__in=VERACITY_KINDS, status__in=VERACITY_SCALE)
-                    | Q(kind__in=PROGRESS_KINDS, status__in=PROGRESS_SCALE)
-                ),
+                condition=reduce(operator.or_, (Q(kind__in=scale.kinds, status__in=scale.statuses) for scale in Scale)),
                 name="claim_status_fits_kind",
             ),
             models.CheckConstraint(
@@ -449,15 +763,20 @@ class Claim(models.Model):
 
     @property
     def status_definition(self):
-        return STATUS_DEFINITIONS[self.status]
+        return ClaimStatus(self.status).definition
 
     @property
     def kind_definition(self):
-        return KIND_DEFINITIONS[self.kind]
+        return ClaimKind(self.kind).definition
 
     @property
     def is_final(self):
-        return self.status in FINAL_STATUSES
+        return ClaimStatus(self.status).is_final
+
+    @property
+    def scale(self):
+        """The scale the claim's kind is rated on; None while the kind is unset."""
+        return ClaimKind(self.kind).scale if self.kind in ClaimKind.values else None
 
     @classmethod
     def public_as_of(cls, moment):
@@ -466,7 +785,7 @@ class Claim(models.Model):
 
     def statuses(self):
         """The statuses this claim's kind may take."""
-        return self.SCALES.get(self.kind, ())
+        return self.scale.statuses if self.scale else ()
 
     def anchor_errors(self):
         """Why the quote does not sit at its offsets in the source text, as {field: message}."""
@@ -496,23 +815,11 @@ class Claim(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        # The anchor and the track are checked on every save, whatever the path.
-        errors = {**self.anchor_errors(), **self.stage_errors()}
-        if self.moved_without_update():
-            errors["status"] = f"{self.label}: status and stage change only by recording an update."
-        if errors:
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
-
-    def moved_without_update(self):
-        """True when status or stage differ from what is stored, other than by apply_updates()."""
-        if getattr(self, "_applying_updates", False):
-            return False
-        if self._state.adding:
-            return self.status != ClaimStatus.NOT_RATED or self.stage_id is not None
-        stored = Claim.objects.filter(pk=self.pk).values_list("status", "stage_id").first()
-        return stored is not None and stored != (self.status, self.stage_id)
+    def edit_errors(self, stored, changes):
+        errors = {}
+        if "number" in changes and stored.state != ClaimState.DRAFT:
+            errors["number"] = f"{stored.label}: a public claim keeps its number, so that its address and citations stay valid."
+        return errors
 
     def anchor_to(self, quote, occurrence=1):
         """Set quote, start and end from the n-th occurrence of `quote` in the source text."""
@@ -580,31 +887,52 @@ class Claim(models.Model):
             return datetime.timedelta(days=self.review_interval_days)
         if self.is_final:
             return REVIEW_INTERVALS["final"]
-        if self.kind in PROGRESS_KINDS:
+        if self.scale == Scale.PROGRESS:
             return REVIEW_INTERVALS["open_progress"]
         return REVIEW_INTERVALS["unrated_veracity"]
 
-    def apply_updates(self, user=None, reason="", reviewed_on=None):
-        """Set status and stage from the updates that stand, count it as a review, and save.
+    def record_update(
+        self, *, rationale, status="", stage=None, effective_on=None, evidence=(), corrects=None, by=None, reason=None
+    ):
+        """Record a dated, reasoned change of status or stage, and apply it: the only way either changes.
 
-        Call it with the claim's row locked (Update.save does): it reads the stored
-        status and writes only the fields it owns. When the status changed, claims
-        that depend on this one are flagged for review.
+        Runs in one transaction with the claim's row locked, so updates of one claim
+        take turns and the claim always shows what its standing updates say. The new
+        update and the claim each get one history row. Raises ValidationError, naming
+        the claim and the field, when the update does not fit the claim.
         """
-        before = Claim.objects.filter(pk=self.pk).values_list("status", flat=True).get()
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().get(pk=self.pk)
+            update = Update(
+                claim=claim,
+                status=status,
+                stage=stage,
+                effective_on=effective_on or timezone.localdate(),
+                rationale=rationale,
+                corrects=corrects,
+                recorded_by=by,
+            )
+            # Checked with the row locked: a second correction of the same update is refused here, not by the database.
+            if errors := update.errors():
+                raise ValidationError(errors)
+            update.record(evidence, by=by, reason=reason or "Recorded")
+            claim.apply_updates(by=by, reason=f"Update {update.pk}: {rationale}")
+            for field in claim._meta.concrete_fields:
+                setattr(self, field.attname, getattr(claim, field.attname))
+        update_recorded.send(sender=Claim, claim=self, update=update, by=by)
+        return update
+
+    def apply_updates(self, by=None, reason=""):
+        """Set status and stage from the updates that stand and count it as a review (row locked by the caller)."""
+        before = self.status
         timeline = self.timeline(list(self.updates.select_related("stage")))
         latest = timeline[-1] if timeline else None
         self.status = latest.status_after if latest else self.Status.NOT_RATED
         self.stage = latest.stage_after if latest else None
-        self.set_reviewed(reviewed_on or timezone.localdate())
-        stamp(self, user, reason)
-        self._applying_updates = True
-        try:
-            self.save(update_fields=["status", "stage", "last_reviewed_on", "next_review_on", "review_reason", "updated"])
-        finally:
-            self._applying_updates = False
+        self.set_reviewed(timezone.localdate())
+        self.save_version(["status", "stage", "last_reviewed_on", "next_review_on", "review_reason"], by, reason)
         if self.status != before:
-            self.flag_dependents(before, user)
+            self.flag_dependents(before, by)
         return self.status != before
 
     def set_reviewed(self, day):
@@ -612,47 +940,46 @@ class Claim(models.Model):
         self.next_review_on = day + self.review_interval()
         self.review_reason = ""
 
-    def mark_reviewed(self, user=None, day=None, note=""):
+    def mark_reviewed(self, by=None, day=None, note=""):
         """A review that leaves the claim as it is: a dated 'reviewed, unchanged' stamp."""
-        self.set_reviewed(day or timezone.localdate())
-        stamp(self, user, f"Reviewed, unchanged. {note}".strip())
-        self.save(update_fields=["last_reviewed_on", "next_review_on", "review_reason", "updated"])
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().get(pk=self.pk)
+            claim.set_reviewed(day or timezone.localdate())
+            claim.save_version(["last_reviewed_on", "next_review_on", "review_reason"], by, f"Reviewed, unchanged. {note}".strip())
+        self.last_reviewed_on, self.next_review_on, self.review_reason = claim.last_reviewed_on, claim.next_review_on, ""
+        self.version = claim.version
 
-    def flag_dependents(self, before, user=None):
+    def flag_for_review(self, reason, by=None):
+        """Make the claim due for review today, saying why (row locked)."""
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().get(pk=self.pk)
+            claim.next_review_on, claim.review_reason = timezone.localdate(), reason
+            claim.save_version(["next_review_on", "review_reason"], by, f"Flagged for review: {reason}")
+        return claim
+
+    def flag_dependents(self, before, by=None):
         """Mark every claim that depends on this one for review now, saying why."""
         today = timezone.localdate()
         with translation.override("en"):  # stored for analysts, whatever language the request was in
             reason = f"{self.label} changed from {ClaimStatus(before).label} to {self.get_status_display()} on {today.isoformat()}."
         dependents = Claim.objects.filter(
             relations__to_claim=self, relations__kind=ClaimRelation.Kind.DEPENDS_ON
-        ).exclude(state=ClaimState.WITHDRAWN)
-        flagged = []
-        for dependent in dependents:
-            dependent.next_review_on = today
-            dependent.review_reason = reason
-            stamp(dependent, user, f"Flagged for review: {reason}")
-            dependent.save(update_fields=["next_review_on", "review_reason", "updated"])
-            flagged.append(dependent)
-        dependents_flagged.send(sender=Claim, claim=self, dependents=flagged, reason=reason, user=user)
+        ).exclude(state=ClaimState.WITHDRAWN).order_by("pk")
+        flagged = [dependent.flag_for_review(reason, by) for dependent in dependents]
+        dependents_flagged.send(sender=Claim, claim=self, dependents=flagged, reason=reason, user=by)
         return flagged
 
-    def publish(self, user=None, reason="Published"):
-        if self.state == self.State.PUBLISHED:
-            return False
-        self.state, self.withdrawal_reason = self.State.PUBLISHED, ""
-        stamp(self, user, reason)
-        self.save()
-        return True
+    def publish(self, by=None, reason="Published", base_version=None):
+        return self.edit({"state": self.State.PUBLISHED, "withdrawal_reason": ""}, by=by, reason=reason, base_version=base_version)
 
-    def withdraw(self, reason, user=None):
+    def withdraw(self, reason, by=None, base_version=None):
         if not reason.strip():
             raise ValidationError({"withdrawal_reason": f"{self.label}: a withdrawal needs a reason."})
-        self.state, self.withdrawal_reason = self.State.WITHDRAWN, reason
-        stamp(self, user, f"Withdrawn: {reason}")
-        self.save()
+        changes = {"state": self.State.WITHDRAWN, "withdrawal_reason": reason}
+        return self.edit(changes, by=by, reason=f"Withdrawn: {reason}", base_version=base_version)
 
 
-class ClaimRelation(models.Model):
+class ClaimRelation(Versioned):
     """How one claim bears on another: C40 depends on C12 when C40 falls if C12 is false."""
 
     class Kind(models.TextChoices):
@@ -705,7 +1032,7 @@ class TimelineEntry:
         return ClaimStatus(self.status_after).label
 
 
-class Evidence(models.Model):
+class Evidence(Versioned):
     class Bearing(models.TextChoices):
         SUPPORTS = "supports", _("Supports the claim")
         CONTRADICTS = "contradicts", _("Contradicts the claim")
@@ -743,6 +1070,16 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.title
+
+    def edit_errors(self, stored, changes):
+        cited = list(stored.updates.values_list("pk", flat=True))
+        if cited:
+            message = (
+                f"Evidence {stored.pk} of {stored.claim.label} is cited by update {', '.join(map(str, cited))} and is frozen "
+                "with it: add a new evidence record instead."
+            )
+            return {name: message for name in changes}
+        return {}
 
     def delete(self, *args, **kwargs):
         # An update's evidence is part of the public record.
@@ -827,15 +1164,23 @@ class Update(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError(f"Update {self.pk} of {self.claim.label} is on the record: record a correction instead.")
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError(
-                f"Update {self.pk} of {self.claim.label} is on the record: record a correction instead of editing it."
-            )
-        if errors := self.errors():
-            raise ValidationError(errors)
-        with transaction.atomic():
-            # One update of a claim at a time: a second waits here until the first is applied.
-            Claim.objects.select_for_update().filter(pk=self.claim_id).values_list("pk").get()
-            super().save(*args, **kwargs)
-            self.claim.apply_updates(user=self.recorded_by, reason=f"Update {self.pk}: {self.rationale}")
+    def record(self, evidence=(), *, by=None, reason="Recorded"):
+        """Store this new update with its evidence as one history row (Claim.record_update calls it)."""
+        stamp(self, by, reason)
+        if not evidence:
+            self.save()
+            return
+        self.skip_history_when_saving = True
+        try:
+            self.save()
+        finally:
+            del self.skip_history_when_saving
+        # Setting the evidence writes the one history row, with the evidence in it; it records an addition.
+        self.evidence.set(evidence)
+        Update.history.filter(id=self.pk).update(history_type="+")
+
+    def correct(self, *, rationale, status="", stage=None, effective_on=None, evidence=(), by=None):
+        """Put this update right with a new one; this one stays on the record, marked corrected."""
+        return self.claim.record_update(
+            rationale=rationale, status=status, stage=stage, effective_on=effective_on, evidence=evidence, corrects=self, by=by
+        )

@@ -1,30 +1,17 @@
 """How an essay's claims are faring: counts per status, a Brier score and a calibration table.
 
-A resolved prediction scores its stated confidence p against what happened:
-fulfilled counts as 1, partly fulfilled as 0.5, not fulfilled as 0; void and
-open predictions, and predictions without a stated confidence, are left out.
+The counts have a column for each final status of a scale, plus open or unrated.
+A resolved prediction scores its stated confidence p against its status's
+outcome: fulfilled counts as 1, partly fulfilled as 0.5, not fulfilled as 0;
+void and open predictions, and predictions without a stated confidence, are
+left out.
 The Brier score is the mean of (p - outcome)²: 0 is perfect, 0.25 is what
 always saying 50% earns.
 """
 
 from dataclasses import dataclass, field
 
-from claims.models import CONFIDENCE_BANDS, PROGRESS_KINDS, VERACITY_KINDS, ClaimKind, ClaimStatus, Confidence
-
-OUTCOMES = {ClaimStatus.FULFILLED: 1.0, ClaimStatus.PARTLY_FULFILLED: 0.5, ClaimStatus.NOT_FULFILLED: 0.0}
-PROGRESS_COLUMNS = (
-    ClaimStatus.FULFILLED,
-    ClaimStatus.PARTLY_FULFILLED,
-    ClaimStatus.NOT_FULFILLED,
-    ClaimStatus.VOID,
-)
-VERACITY_COLUMNS = (
-    ClaimStatus.ACCURATE,
-    ClaimStatus.MOSTLY_ACCURATE,
-    ClaimStatus.MIXED,
-    ClaimStatus.INACCURATE,
-    ClaimStatus.UNVERIFIABLE,
-)
+from claims.models import CONFIDENCE_BANDS, ClaimKind, ClaimStatus, Confidence, Scale
 
 
 @dataclass
@@ -52,30 +39,31 @@ class Scorecard:
 
     @property
     def progress_rows(self):
-        return [(status.label, self.progress[status]) for status in PROGRESS_COLUMNS]
+        return [(status.label, self.progress[status]) for status in Scale.PROGRESS.final_statuses]
 
     @property
     def veracity_rows(self):
-        return [(status.label, self.veracity[status]) for status in VERACITY_COLUMNS]
+        return [(status.label, self.veracity[status]) for status in Scale.VERACITY.final_statuses]
 
 
 def score(claims, title=""):
     """The scorecard of `claims` (model instances, current or rebuilt for a past day)."""
     card = Scorecard(title=title)
-    card.progress = {status: 0 for status in PROGRESS_COLUMNS} | {"open": 0}
-    card.veracity = {status: 0 for status in VERACITY_COLUMNS} | {"unrated": 0}
+    card.progress = {status: 0 for status in Scale.PROGRESS.final_statuses} | {"open": 0}
+    card.veracity = {status: 0 for status in Scale.VERACITY.final_statuses} | {"unrated": 0}
     rows = {band: CalibrationRow(band=band, probability=probability) for band, (probability, _) in CONFIDENCE_BANDS.items()}
     squared_errors = []
     for claim in claims:
-        if claim.kind in PROGRESS_KINDS:
+        status = ClaimStatus(claim.status)
+        if claim.scale == Scale.PROGRESS:
             card.progress_total += 1
-            card.progress[claim.status if claim.status in PROGRESS_COLUMNS else "open"] += 1
-        elif claim.kind in VERACITY_KINDS:
+            card.progress[status if status.is_final else "open"] += 1
+        elif claim.scale == Scale.VERACITY:
             card.veracity_total += 1
-            card.veracity[claim.status if claim.status in VERACITY_COLUMNS else "unrated"] += 1
-        if claim.kind == ClaimKind.PREDICTION and claim.status in OUTCOMES and claim.confidence:
+            card.veracity[status if status.is_final else "unrated"] += 1
+        outcome = status.outcome
+        if claim.kind == ClaimKind.PREDICTION and outcome is not None and claim.confidence:
             row = rows[claim.confidence]
-            outcome = OUTCOMES[claim.status]
             row.count += 1
             row.outcome_total += outcome
             squared_errors.append((row.probability - outcome) ** 2)

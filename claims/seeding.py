@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, Update, stamp
+from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, stamp
 
 CATALOGUE = "catalogue.toml"
 RELATION_KEYS = {
@@ -168,7 +168,7 @@ def read_claim(path, where, record, text, vocabulary):
     start = found[occurrence - 1]
 
     status = record.get("status", "")
-    if status and status not in Claim.SCALES[kind]:
+    if status and status not in Claim.Kind(kind).scale.statuses:
         raise SeedError(f"{path}: {where}: field 'status': {status!r} is not a status of a {kind}")
     state = record.get("state", Claim.State.PUBLISHED)
     if state not in Claim.State.values:
@@ -293,33 +293,26 @@ class Loader:
         A field that someone other than the seed account changed last is left as it is.
         """
         instance = model.objects.filter(**lookup).first()
-        if instance is None:
-            instance = model(**lookup, **values)
-        else:
-            differs = {key for key, value in values.items() if getattr(instance, key) != value}
-            if not differs:
-                return instance
-            edited = self.edited_by_others(instance, differs)
-            if edited:
-                self.tally.kept.append(f"{label} {', '.join(sorted(edited))}")
-            if not differs - edited:
-                return instance
-            for key in differs - edited:
-                setattr(instance, key, values[key])
-        created = instance._state.adding
-        stamp(instance, self.account, self.reason)
         try:
             with transaction.atomic():
-                instance.save()
+                if instance is None:
+                    instance = model(**lookup, **values)
+                    instance.full_clean(validate_unique=False, validate_constraints=False)
+                    stamp(instance, self.account, self.reason)
+                    instance.save()
+                    instance._created_by_seed = True
+                    self.tally.created += 1
+                    return instance
+                differs = {key for key, value in values.items() if getattr(instance, key) != value}
+                edited = self.edited_by_others(instance, differs) if differs else set()
+                if edited:
+                    self.tally.kept.append(f"{label} {', '.join(sorted(edited))}")
+                if instance.edit({key: values[key] for key in differs - edited}, by=self.account, reason=self.reason):
+                    self.tally.changed += 1
         except ValidationError as error:
-            raise SeedError(f"{label}: {'; '.join(error.messages)}") from error
+            raise SeedError(f"{label}: {describe(error)}") from error
         except IntegrityError as error:
             raise SeedError(f"{label}: conflicts with a record already stored ({error})") from error
-        if created:
-            instance._created_by_seed = True
-            self.tally.created += 1
-        else:
-            self.tally.changed += 1
         return instance
 
     def sync_many(self, instance, name, wanted, label):
@@ -330,9 +323,10 @@ class Loader:
         if self.edited_by_others(instance, [name]):
             self.tally.kept.append(f"{label} {name}")
             return
-        stamp(instance, self.account, self.reason)
-        manager.set(wanted)
-        if not getattr(instance, "_created_by_seed", False):
+        if getattr(instance, "_created_by_seed", False):
+            stamp(instance, self.account, self.reason)
+            manager.set(wanted)
+        elif instance.edit({name: wanted}, by=self.account, reason=self.reason):
             self.tally.changed += 1
 
     @transaction.atomic
@@ -380,22 +374,26 @@ class Loader:
         if last is not None and last.recorded_by_id != self.account.pk:
             self.tally.kept.append(f"{label} status")
             return
-        update = Update(
-            claim=claim,
-            status=status if status != claim.status else "",
-            stage=stage if stage != claim.stage else None,
-            rationale=record["rationale"],
-            recorded_by=self.account,
-        )
-        if record["effective_on"]:
-            update.effective_on = record["effective_on"]
-        stamp(update, self.account, self.reason)
         try:
-            update.save()
+            claim.record_update(
+                status=status if status != claim.status else "",
+                stage=stage if stage != claim.stage else None,
+                effective_on=record["effective_on"],
+                rationale=record["rationale"],
+                by=self.account,
+                reason=self.reason,
+            )
         except ValidationError as error:
             field = next(iter(error.message_dict), "status") if hasattr(error, "error_dict") else "status"
             raise SeedError(f"{label}: field '{field}': {'; '.join(error.messages)}") from error
         self.tally.created += 1
+
+
+def describe(error):
+    """A ValidationError as one line that names each field."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"field '{field}': {' '.join(messages)}" for field, messages in error.message_dict.items())
+    return "; ".join(error.messages)
 
 
 def without(record, *keys):

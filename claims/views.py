@@ -14,20 +14,7 @@ from claims.anchoring import paragraphs, paragraphs_around
 from claims.exports import claim_review
 from claims.forms import ClaimFilterForm
 from claims.scorecard import by_source_and_author
-from claims.models import (
-    CONFIDENCE_BANDS,
-    KIND_DEFINITIONS,
-    PROGRESS_KINDS,
-    PROGRESS_SCALE,
-    STATUS_DEFINITIONS,
-    VERACITY_KINDS,
-    VERACITY_SCALE,
-    Actor,
-    Claim,
-    Source,
-    Topic,
-    Track,
-)
+from claims.models import CONFIDENCE_BANDS, Actor, Claim, Scale, Source, Topic, Track
 from claims.timetravel import AsOf
 
 PAGE_SIZE = 25
@@ -38,15 +25,15 @@ LATEST_UPDATES = 8
 def status_chart(claims):
     """Counts of claims per status, one group per scale, with bar widths in per cent of the group."""
     groups = []
-    for kinds, scale in ((VERACITY_KINDS, VERACITY_SCALE), (PROGRESS_KINDS, PROGRESS_SCALE)):
-        members = [claim for claim in claims if claim.kind in kinds]
+    for scale in Scale:
+        members = [claim for claim in claims if claim.scale == scale]
         bars = [
             {"status": status, "count": sum(claim.status == status for claim in members)}
-            for status in scale
+            for status in scale.statuses
         ]
         for bar in bars:
             bar["percent"] = round(100 * bar["count"] / len(members), 1) if members else 0
-        kind_counts = [(kind, sum(claim.kind == kind for claim in members)) for kind in kinds]
+        kind_counts = [(kind, sum(claim.kind == kind for claim in members)) for kind in scale.kinds]
         groups.append({"kinds": kind_counts, "total": len(members), "bars": bars})
     return groups
 
@@ -66,7 +53,7 @@ def home(request):
         (
             claim
             for claim in claims
-            if claim.kind in PROGRESS_KINDS and claim.due_on and claim.due_on <= today + DUE_WITHIN and not claim.is_final
+            if claim.scale == Scale.PROGRESS and claim.due_on and claim.due_on <= today + DUE_WITHIN and not claim.is_final
         ),
         key=lambda claim: claim.due_on,
     )
@@ -183,15 +170,11 @@ def actor_detail(request, slug):
 
 @require_safe
 def methodology(request):
-    scales = [
-        {"kinds": [(kind, KIND_DEFINITIONS[kind]) for kind in kinds], "statuses": [(status, STATUS_DEFINITIONS[status]) for status in scale]}
-        for kinds, scale in ((VERACITY_KINDS, VERACITY_SCALE), (PROGRESS_KINDS, PROGRESS_SCALE))
-    ]
     bands = [(band, probability, wording) for band, (probability, wording) in CONFIDENCE_BANDS.items()]
     return render(
         request,
         "claims/methodology.html",
-        {"scales": scales, "bands": bands, "tracks": Track.objects.prefetch_related("stages")},
+        {"scales": list(Scale), "bands": bands, "tracks": Track.objects.prefetch_related("stages")},
     )
 
 

@@ -57,7 +57,13 @@ def database_from_url(url):
         if not path or path == "/":
             raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no SQLite file.")
         # sqlite:///relative.db is relative to the project; sqlite:////abs.db is absolute.
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / path[1:]}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / path[1:],
+            # Each transaction takes the write lock when it begins, so two saves take turns
+            # instead of one failing with "database is locked" half way through.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
     raise ImproperlyConfigured(
         f"DATABASE_URL {url!r} is not supported: use postgres://user:pass@host:port/name "
         "or sqlite:///file.sqlite3."

@@ -5,14 +5,30 @@ import itertools
 from html.parser import HTMLParser
 
 import pytest
-
 from django.contrib.auth.models import Group
+from django.test.utils import override_settings
+from django.utils import translation
 
 from claims.models import Claim, Evidence, Source, Stage, Track, Update
 
 ESSAY = "高市早苗首相啟程訪美。高市將有更大空間推動修憲議程。日本大幅增加國防支出。高市將有更大空間推動修憲議程。"
 
 _numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Hash test passwords with MD5: the real hasher's work factor costs half a second per user."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start every test in the default language: a request to /en/ leaves English active in the thread."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def backdate(claim, moment):
@@ -96,9 +112,11 @@ def track(db):
 
 @pytest.fixture
 def record_update():
-    def record(claim, *, status="", stage=None, rationale="Because the record shows it.", **fields):
-        update = Update(claim=claim, status=status, stage=stage, rationale=rationale, **fields)
-        update.save()
+    def record(claim, *, status="", stage=None, rationale="Because the record shows it.", recorded_by=None, recorded=None, **fields):
+        update = claim.record_update(status=status, stage=stage, rationale=rationale, by=recorded_by, **fields)
+        if recorded is not None:  # backdate, as if it had been recorded then
+            Update.objects.filter(pk=update.pk).update(recorded=recorded)
+            update.recorded = recorded
         return update
 
     return record

@@ -201,10 +201,7 @@ def test_complete_unchanged_twice_is_refused(mei, assign):
 
 def test_recording_an_update_completes_the_open_review_with_it(mei, assign):
     assignment = assign(mei)
-    update = Update(
-        claim=assignment.claim, status=Claim.Status.ACCURATE, rationale="Checked the schedule.", recorded_by=mei
-    )
-    update.save()
+    update = assignment.claim.record_update(status=Claim.Status.ACCURATE, rationale="Checked the schedule.", by=mei)
     assignment.refresh_from_db()
     assert assignment.state == Assignment.State.DONE
     assert assignment.outcome == Assignment.Outcome.UPDATED
@@ -216,9 +213,8 @@ def test_recording_an_update_completes_the_open_review_with_it(mei, assign):
 
 def test_a_second_update_leaves_the_completed_review_as_it_was(mei, assign):
     assignment = assign(mei)
-    first = Update(claim=assignment.claim, status=Claim.Status.ACCURATE, rationale="First.", recorded_by=mei)
-    first.save()
-    Update(claim=assignment.claim, status=Claim.Status.MIXED, rationale="Second.", recorded_by=mei).save()
+    first = assignment.claim.record_update(status=Claim.Status.ACCURATE, rationale="First.", by=mei)
+    assignment.claim.record_update(status=Claim.Status.MIXED, rationale="Second.", by=mei)
     assignment.refresh_from_db()
     assert assignment.update == first
     assert assignment.history.count() == 2
@@ -226,6 +222,6 @@ def test_a_second_update_leaves_the_completed_review_as_it_was(mei, assign):
 
 def test_recording_an_update_leaves_other_claims_reviews_open(mei, assign):
     reviewed, other = assign(mei), assign(mei)
-    Update(claim=reviewed.claim, status=Claim.Status.ACCURATE, rationale="Checked.", recorded_by=mei).save()
+    reviewed.claim.record_update(status=Claim.Status.ACCURATE, rationale="Checked.", by=mei)
     other.refresh_from_db()
     assert other.state == Assignment.State.OPEN

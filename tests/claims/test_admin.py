@@ -1,10 +1,9 @@
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import Claim, Evidence, Source, Stage, Update
+from claims.models import Actor, Claim, Evidence, Source, Stage, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -15,16 +14,12 @@ def logged_in(client, analyst):
     return client
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
-
-
 def change_url(obj):
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def test_admin_claim_list_shows_the_columns_analysts_scan(logged_in, seeded):
+def test_admin_claim_list_shows_the_columns_analysts_scan(logged_in, make_claim):
+    make_claim()
     response = logged_in.get(reverse("admin:claims_claim_changelist"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -33,21 +28,28 @@ def test_admin_claim_list_shows_the_columns_analysts_scan(logged_in, seeded):
     assert ">C1<" in html
 
 
-def test_admin_claim_list_runs_a_fixed_number_of_queries(logged_in, seeded):
+def test_admin_claim_list_runs_a_fixed_number_of_queries(logged_in, make_claim, populate):
+    make_claim(kind=Claim.Kind.POSITION)
+    populate(20)  # with stages on their track, updates and evidence
     url = reverse("admin:claims_claim_changelist")
     with CaptureQueriesContext(connection) as few:
-        logged_in.get(url + "?kind__exact=position")
+        assert logged_in.get(url + "?kind__exact=position").context["cl"].result_count == 1
     with CaptureQueriesContext(connection) as many:
-        logged_in.get(url)
+        assert logged_in.get(url).context["cl"].result_count == 21
     assert len(many) == len(few)
 
 
-def test_admin_claim_list_filters_by_kind_and_searches_the_english_text(logged_in, seeded):
+def test_admin_claim_list_filters_by_kind_and_searches_the_english_text(logged_in, make_claim):
+    hormuz = make_claim(text_en="Japan sends minesweepers to the Strait of Hormuz.")
+    make_claim("日本大幅增加國防支出", text_en="Japan raises defence spending.")
+    make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION, text_en="Hormuz stays open all year.")
+    make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION, text_en="The Diet amends the constitution.")
     url = reverse("admin:claims_claim_changelist")
     predictions = logged_in.get(url, {"kind__exact": "prediction"}).context["cl"].result_count
-    assert predictions == Claim.objects.filter(kind=Claim.Kind.PREDICTION).count() > 0
+    assert predictions == Claim.objects.filter(kind=Claim.Kind.PREDICTION).count() == 2
     found = logged_in.get(url, {"q": "Hormuz"}).context["cl"].result_list
-    assert found and all("Hormuz" in claim.text_en or "荷莫茲" in claim.quote for claim in found)
+    assert found and all("Hormuz" in claim.text_en for claim in found)
+    assert {claim.text_en for claim in found} == {hormuz.text_en, "Hormuz stays open all year."}
 
 
 def test_admin_claim_page_shows_the_quote_in_its_context(logged_in, make_claim):
@@ -237,10 +239,13 @@ def test_admin_pages_need_a_login(client, make_claim):
     assert reverse("admin:login") in response["Location"]
 
 
-def test_admin_search_pages_used_by_autocomplete_answer(logged_in, seeded):
+def test_admin_search_pages_used_by_autocomplete_answer(logged_in):
+    takaichi = Actor.objects.create(slug="takaichi-sanae", name="高市早苗", name_en="Takaichi Sanae")
+    Actor.objects.create(slug="trump", name="川普", name_en="Donald Trump")
     response = logged_in.get(
         reverse("admin:autocomplete"),
         {"term": "Takaichi", "app_label": "claims", "model_name": "claim", "field_name": "actors"},
     )
     assert response.status_code == 200
     assert "Takaichi" in response.content.decode()
+    assert [result["id"] for result in response.json()["results"]] == [str(takaichi.pk)]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from claims.models import KIND_DEFINITIONS, STATUS_DEFINITIONS, Actor, Claim, Topic
+from claims.models import Actor, Claim, ClaimKind, ClaimStatus, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_unknown_catalogue_pages_are_404(client, db, url):
 
 def test_methodology_defines_every_kind_and_status(client, track):
     html = client.get("/en/methodology/").content.decode()
-    for definition in [*KIND_DEFINITIONS.values(), *STATUS_DEFINITIONS.values()]:
+    for definition in [*(kind.definition for kind in ClaimKind), *(status.definition for status in ClaimStatus)]:
         assert str(definition).replace("'", "&#x27;") in html
     assert "No formal step → Party draft → Deliberation" in html
 
