@@ -132,7 +132,7 @@ class ReviewCycle(Versioned):
                         cycle.save()
                 except IntegrityError:
                     pass
-            cycle = cls.objects.select_for_update().get(label=label)
+            cycle = cls.objects.select_for_update(of=("self",)).get(label=label)
             if cycle.state == cls.State.CLOSED:
                 raise ValidationError(f"Review cycle {label} is closed; it cannot be opened again.")
             assignments = cycle.assign_due_claims(user)
@@ -142,7 +142,7 @@ class ReviewCycle(Versioned):
         # Lock the due claims first, in one order, so that two cycles opening at once take turns;
         # only then look for claims already in this cycle or still open in another.
         due_ids = list(
-            Claim.objects.due_for_review(self.ends_on).select_for_update().order_by("pk").values_list("pk", flat=True)
+            Claim.objects.due_for_review(self.ends_on).select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
         )
         taken = Assignment.objects.filter(Q(cycle=self) | Q(state=Assignment.State.OPEN)).values("claim_id")
         due = (
@@ -212,11 +212,11 @@ class ReviewCycle(Versioned):
     def close(self, user=None):
         """Close the cycle; reviews still open are kept, marked missed. Returns how many were missed."""
         with transaction.atomic():
-            cycle = ReviewCycle.objects.select_for_update().get(pk=self.pk)
+            cycle = ReviewCycle.objects.select_for_update(of=("self",)).get(pk=self.pk)
             if cycle.state == self.State.CLOSED:
                 return 0
             missed = 0
-            for assignment in cycle.assignments.filter(state=Assignment.State.OPEN).select_for_update():
+            for assignment in cycle.assignments.filter(state=Assignment.State.OPEN).select_for_update(of=("self",)):
                 assignment.state = Assignment.State.MISSED
                 assignment.save_version(["state"], user, f"Missed: review cycle {cycle.label} closed")
                 missed += 1
@@ -309,7 +309,7 @@ class Assignment(Versioned):
         With `base_version`, refused when the review changed since the analyst saw it.
         """
         with transaction.atomic():
-            assignment = Assignment.objects.select_for_update().select_related("claim", "cycle").get(pk=self.pk)
+            assignment = Assignment.objects.select_for_update(of=("self",)).select_related("claim", "cycle").get(pk=self.pk)
             if base_version is not None and assignment.version != base_version:
                 raise ValidationError(
                     f"Review of {assignment.claim.label} in {assignment.cycle.label} changed after you opened it "

@@ -15,7 +15,7 @@ from claims.models import dependents_flagged, stamp, update_recorded
 @receiver(update_recorded)
 def complete_review_with_update(sender, claim, update, by=None, **kwargs):
     with transaction.atomic():
-        for assignment in Assignment.objects.open().filter(claim_id=claim.pk).select_for_update():
+        for assignment in Assignment.objects.open().filter(claim_id=claim.pk).select_for_update(of=("self",)):
             assignment.complete_with_update(update, user=by)
 
 
@@ -27,7 +27,7 @@ def alert_queues(sender, claim, dependents, reason, user=None, **kwargs):
         return  # the claims are due now, so the next cycle opened assigns them
     reviewers = list(Analyst.objects.reviewers().prefetch_related("topics").order_by("username"))
     for dependent in dependents:
-        assignment = Assignment.objects.filter(cycle=cycle, claim=dependent).select_for_update().first()
+        assignment = Assignment.objects.filter(cycle=cycle, claim=dependent).select_for_update(of=("self",)).first()
         if assignment is None:
             assign_with_alert(cycle, dependent, reviewers, reason, user)
         elif assignment.state == Assignment.State.OPEN:

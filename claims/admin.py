@@ -42,7 +42,7 @@ class VersionedForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None:
             return cleaned
-        stored = type(self.instance)._default_manager.select_for_update().get(pk=self.instance.pk)
+        stored = type(self.instance)._default_manager.select_for_update(of=("self",)).get(pk=self.instance.pk)
         base = cleaned.get("base_version")
         if base is None:
             raise ValidationError(
@@ -72,11 +72,30 @@ class VersionedForm(forms.ModelForm):
             raise ValidationError(errors)
         return cleaned
 
+    def put_value(self, data, name, value):
+        """Write `value` of field `name` into `data` as a browser would submit it."""
+        key, field = self.add_prefix(name), self.fields[name]
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            data.setlist(key, [str(item.pk) for item in value.all()])
+        elif isinstance(field, forms.BooleanField):
+            if value:
+                data[key] = "on"
+            else:
+                data.pop(key, None)
+        else:
+            prepared = field.prepare_value(value)
+            data[key] = "" if prepared is None else str(prepared)
+
     def conflict(self, stored, base, theirs, clashes):
         """Refuse the save, say who changed what, and let the next save go over the version now stored."""
         self.conflicts = theirs
         data = self.data.copy()
         data[self.add_prefix("base_version")] = stored.version
+        # The form comes back at the stored version: fields only the others changed show their
+        # values, so that saving it again keeps them; the clashing fields keep this user's input.
+        for change in theirs:
+            if change not in clashes and change.name in self.fields:
+                self.put_value(data, change.name, getattr(stored, change.name))
         self.data = data
         others = [change for change in theirs if change not in clashes]
         raise ValidationError(
@@ -447,7 +466,7 @@ class UpdateForm(ReasonForm):
         if claim is not None:
             # Lock the claim before the update is validated, so that two corrections of one
             # update at once take turns and the second is told, as a form error, that it is late.
-            list(Claim.objects.select_for_update().filter(pk=claim.pk).values_list("pk"))
+            list(Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).values_list("pk"))
         return super().clean()
 
 

@@ -199,7 +199,7 @@ class Versioned(models.Model):
             raise ValueError(f"{self}: {', '.join(sorted(refused))} are not changed by edit(); use the method that owns them.")
         model = type(self)
         with transaction.atomic():
-            stored = model._default_manager.select_for_update().get(pk=self.pk)
+            stored = model._default_manager.select_for_update(of=("self",)).get(pk=self.pk)
             if base_version is not None and stored.version != base_version:
                 theirs = stored.changes_since(base_version, list(changes))
                 clashes = None if theirs is None else [
@@ -902,7 +902,7 @@ class Claim(Versioned):
         the claim and the field, when the update does not fit the claim.
         """
         with transaction.atomic():
-            claim = Claim.objects.select_for_update().get(pk=self.pk)
+            claim = Claim.objects.select_for_update(of=("self",)).get(pk=self.pk)
             update = Update(
                 claim=claim,
                 status=status,
@@ -943,7 +943,7 @@ class Claim(Versioned):
     def mark_reviewed(self, by=None, day=None, note=""):
         """A review that leaves the claim as it is: a dated 'reviewed, unchanged' stamp."""
         with transaction.atomic():
-            claim = Claim.objects.select_for_update().get(pk=self.pk)
+            claim = Claim.objects.select_for_update(of=("self",)).get(pk=self.pk)
             claim.set_reviewed(day or timezone.localdate())
             claim.save_version(["last_reviewed_on", "next_review_on", "review_reason"], by, f"Reviewed, unchanged. {note}".strip())
         self.last_reviewed_on, self.next_review_on, self.review_reason = claim.last_reviewed_on, claim.next_review_on, ""
@@ -952,7 +952,7 @@ class Claim(Versioned):
     def flag_for_review(self, reason, by=None):
         """Make the claim due for review today, saying why (row locked)."""
         with transaction.atomic():
-            claim = Claim.objects.select_for_update().get(pk=self.pk)
+            claim = Claim.objects.select_for_update(of=("self",)).get(pk=self.pk)
             claim.next_review_on, claim.review_reason = timezone.localdate(), reason
             claim.save_version(["next_review_on", "review_reason"], by, f"Flagged for review: {reason}")
         return claim

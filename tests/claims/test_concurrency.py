@@ -176,3 +176,26 @@ def test_opening_two_periods_at_once_leaves_no_claim_open_twice(make_user, make_
         open_per_claim[claim_id] = open_per_claim.get(claim_id, 0) + 1
     assert len(open_per_claim) == 20
     assert set(open_per_claim.values()) == {1}
+
+
+def test_locks_take_only_the_rows_they_change_never_the_shared_source_or_cycle(make_user, make_claim):
+    """A lock that joined the essay's one Source row, or the open cycle's row, made every writer queue there."""
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.models import ClaimRelation
+
+    mei = make_user("mei", is_superuser=True)
+    base, dependent, other = make_claim(), make_claim(), make_claim()
+    ClaimRelation.objects.create(from_claim=dependent, to_claim=base, kind=ClaimRelation.Kind.DEPENDS_ON)
+    ReviewCycle.open_period("2026-11", user=mei)
+    review = Assignment.objects.get(claim=other)
+
+    with CaptureQueriesContext(connection) as queries:
+        base.record_update(status=Claim.Status.ACCURATE, rationale="Confirmed.", by=mei)
+        review.complete_unchanged(user=mei)
+        other.edit({"text_en": "Edited."}, by=mei, reason="Wording.")
+
+    locking = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+    assert locking
+    assert all('FOR UPDATE OF "' in sql and sql.count("FOR UPDATE OF") == 1 for sql in locking), locking
+    assert not [sql for sql in locking if sql.rstrip().endswith(('OF "claims_source"', 'OF "analysts_reviewcycle"'))]

@@ -267,3 +267,29 @@ def test_mark_reviewed_from_a_stale_queue_is_refused(make_claim, make_user):
 
     assignment.refresh_from_db()
     assert assignment.state == Assignment.State.OPEN
+
+
+def test_saving_the_conflict_page_again_keeps_a_third_analysts_change_to_another_field(
+    mei, ken, session, make_claim, admin_form
+):
+    ann = session("ann", "Ann Ito")
+    claim = make_claim(kind=Claim.Kind.PREDICTION)
+    mei_form, ken_form, ann_form = (admin_form(client, change_url(claim)) for client in (mei, ken, ann))
+    ken_form.update(text_en="Ken's wording.", change_reason="Wording.")
+    assert ken.post(change_url(claim), ken_form).status_code == 302
+    ann_form.update(due_on="2027-01-03", change_reason="Due date.")
+    assert ann.post(change_url(claim), ann_form).status_code == 302
+
+    mei_form.update(text_en="Mei's wording.", change_reason="Wording.")
+    conflict = mei.post(change_url(claim), mei_form)
+    assert conflict.status_code == 409
+    from tests.conftest import FormReader
+
+    reader = FormReader()
+    reader.feed(conflict.content.decode())
+    again = {name: values[0].removeprefix("\n") if len(values) == 1 else values for name, values in reader.data.items()}
+    assert again["due_on"] == "2027-01-03"  # the page shows Ann's date, not Mei's stale empty one
+
+    assert mei.post(change_url(claim), again).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.text_en, str(claim.due_on)) == ("Mei's wording.", "2027-01-03")
