@@ -51,6 +51,7 @@ seed: $(VENV)/.installed-run
 	$(PYTHON) manage.py seed
 
 check: $(VENV)/.installed-test
+	$(PYTHON) -m ruff check config claims analysts tests bench
 	$(PYTHON) manage.py check
 	$(PYTHON) manage.py makemigrations --check --dry-run
 

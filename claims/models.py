@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.dispatch import Signal
 from simple_history.models import HistoricalRecords
 
 # Sent after a status change flagged the claims that depend on it: (claim, dependents, reason).

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_safe
 from claims.anchoring import paragraphs, paragraphs_around
 from claims.exports import claim_review
 from claims.forms import ClaimFilterForm
-from claims.scorecard import by_source_and_author
 from claims.models import CONFIDENCE_BANDS, Actor, Claim, Scale, Source, Topic, Track
+from claims.scorecard import by_source_and_author
 from claims.timetravel import AsOf
 
 PAGE_SIZE = 25

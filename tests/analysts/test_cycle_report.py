@@ -15,6 +15,8 @@ and C2 (not yet rated to fulfilled), not the October or December ones nor the dr
 resolved; and the scorecard at the cycle's end: predictions 1 fulfilled, 1 not fulfilled;
 assertions 1 accurate, 3 not yet rated (C6's December rating not counted); Brier score
 ((0.75 - 1)² + (0.9 - 0)²) / 2 = (0.0625 + 0.81) / 2 = 0.43625.
+
+The clock stands still on 15 December 2026, after the cycle closed and C6 was rated.
 """
 
 import csv
@@ -26,12 +28,14 @@ import pytest
 from django.db import connection
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from analysts.models import Assignment, ReviewCycle
 from claims.models import Claim, Confidence
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(datetime.datetime(2026, 12, 15, 12, tzinfo=datetime.UTC), tick=False),
+]
 
 REPORT = "/en/reviews/2026-11/"
 CSV = "/en/reviews/2026-11/report.csv"
@@ -161,7 +165,7 @@ def test_report_lists_the_predictions_resolved_in_the_period(client, cycle_2026_
 
 def test_report_scorecard_counts_the_claims_as_they_stood_at_the_cycles_end(client, cycle_2026_11):
     response = client.get(REPORT)
-    assert response.context["scored_on"] == min(datetime.date(2026, 11, 30), timezone.localdate())
+    assert response.context["scored_on"] == datetime.date(2026, 11, 30)
     ((source, card),) = response.context["scorecards"]
     assert source.slug == "essay"
     assert card.progress_total == 2

@@ -3,14 +3,19 @@
 import datetime
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from analysts.models import Assignment, ReviewCycle
 from claims.models import Claim, ClaimRelation
 
-pytestmark = pytest.mark.django_db
-
+# A flag is dated the day the status changed: the clock stands still at noon on TODAY, before LATER.
+TODAY = datetime.date(2026, 11, 20)
 LATER = datetime.date(2027, 6, 1)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC), tick=False),
+]
 
 
 @pytest.fixture
@@ -35,15 +40,15 @@ def rate_accurate(record_update, claim, analyst):
 
 
 def reason_for(claim):
-    return f"{claim.label} changed from Not yet rated to Accurate on {timezone.localdate().isoformat()}."
+    return f"{claim.label} changed from Not yet rated to Accurate on {TODAY.isoformat()}."
 
 
 def test_a_status_change_puts_the_dependent_up_for_review_today_saying_why(english, analyst, claims, record_update):
     a, b = claims
     rate_accurate(record_update, a, analyst)
     b.refresh_from_db()
-    assert b.next_review_on == timezone.localdate()
-    assert b.review_reason == reason_for(a) == f"C1 changed from Not yet rated to Accurate on {timezone.localdate()}."
+    assert b.next_review_on == TODAY
+    assert b.review_reason == reason_for(a) == "C1 changed from Not yet rated to Accurate on 2026-11-20."
     row = b.history.first()
     assert row.history_change_reason == f"Flagged for review: {reason_for(a)}"
     assert row.history_user == analyst
@@ -163,13 +168,12 @@ def test_without_an_open_cycle_nothing_is_assigned_but_the_dependent_is_due_now(
 ):
     a, b = claims
     ReviewCycle.open_period("2000-01")[0].close()
-    today = timezone.localdate()
-    assert b not in Claim.objects.due_for_review(today)
+    assert b not in Claim.objects.due_for_review(TODAY)
 
     rate_accurate(record_update, a, analyst)
 
-    assert b in Claim.objects.due_for_review(today)
+    assert b in Claim.objects.due_for_review(TODAY)
     assert not Assignment.objects.filter(claim=b).exists()
     # The next cycle opened assigns it.
-    cycle, _ = ReviewCycle.open_period(f"{today:%Y-%m}")
+    cycle, _ = ReviewCycle.open_period("2026-11")
     assert Assignment.objects.get(claim=b).cycle == cycle

@@ -8,14 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from analysts.models import Assignment, ReviewCycle
-from claims.models import Claim, Update
+from claims.models import Claim
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("admin:analysts_assignment_changelist")
+# Completing a review stamps the claim with today's date: these tests stop the clock at noon on this day.
+TODAY = datetime.date(2026, 11, 20)
+frozen_today = pytest.mark.time_machine(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC), tick=False)
 
 
 @pytest.fixture
@@ -130,13 +133,13 @@ def test_queue_marks_an_overdue_review(client, mei, assign):
     assert "<strong>2000-01-01 (overdue)</strong>" in client.get(QUEUE).content.decode()
 
 
+@frozen_today
 def test_complete_unchanged_action_completes_the_review_and_stamps_the_claim(client, mei, assign):
     assignment = assign(mei)
     client.force_login(mei)
 
     response = complete_unchanged(client, assignment)
 
-    today = timezone.localdate()
     assert "Marked 1 reviews as reviewed, unchanged." in [str(m) for m in get_messages(response.wsgi_request)]
     assignment.refresh_from_db()
     assert assignment.state == Assignment.State.DONE
@@ -144,23 +147,24 @@ def test_complete_unchanged_action_completes_the_review_and_stamps_the_claim(cli
     assert assignment.completed is not None
     claim = assignment.claim
     claim.refresh_from_db()
-    assert claim.last_reviewed_on == today
+    assert claim.last_reviewed_on == TODAY
     # An unrated assertion comes up again after 30 days.
     assert claim.review_interval() == datetime.timedelta(days=30)
-    assert claim.next_review_on == today + claim.review_interval()
+    assert claim.next_review_on == TODAY + claim.review_interval()
     row = claim.history.first()
     assert row.history_change_reason.startswith("Reviewed, unchanged")
     assert row.history_user == mei
     assert assignment.history.first().history_user == mei
 
 
+@frozen_today
 def test_complete_unchanged_uses_the_claims_own_interval(client, mei, assign):
     assignment = assign(mei)
     Claim.objects.filter(pk=assignment.claim_id).update(review_interval_days=7)
     client.force_login(mei)
     complete_unchanged(client, assignment)
     assignment.claim.refresh_from_db()
-    assert assignment.claim.next_review_on == timezone.localdate() + datetime.timedelta(days=7)
+    assert assignment.claim.next_review_on == datetime.date(2026, 11, 27)
 
 
 def test_complete_unchanged_removes_the_review_from_the_default_queue(client, mei, assign):

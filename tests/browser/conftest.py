@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from claims.models import Update
@@ -71,6 +72,16 @@ def essay(transactional_db):
             model.objects.update(history_date=F("history_date") - SEEDED_DAYS_AGO)
     Update.objects.update(recorded=F("recorded") - SEEDED_DAYS_AGO)
     return SOURCE
+
+
+@pytest.fixture
+def midday(time_machine):
+    """Today at noon, the clock running, for a test that reads today's date twice: it must not straddle midnight.
+
+    Today's real date, not a fixed one, so that Chromium (on the real clock) keeps the server's cookies.
+    """
+    noon = datetime.datetime.combine(timezone.localdate(), datetime.time(12), tzinfo=timezone.get_current_timezone())
+    time_machine.move_to(noon)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from claims.models import Claim
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("midday")]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RATIONALE = "The LDP's constitution headquarters has not met since the election: nothing is moving."

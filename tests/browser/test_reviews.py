@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from analysts.models import Assignment, ReviewCycle
 from claims.models import Claim, ClaimRelation
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("midday")]
 
 
 @pytest.fixture

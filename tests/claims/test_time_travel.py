@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Claim, Evidence
-
 from tests.conftest import backdate
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
-from django.template.loader import render_to_string
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from analysts.models import Assignment, ReviewCycle, parse_period
