@@ -28,6 +28,10 @@ endif
 
 .PHONY: run test migrate seed check clean
 
+# The settings default to production mode; these targets are for development. (The tests set
+# it themselves: tests/development_mode.py.)
+run migrate seed check: export DJANGO_DEBUG = true
+
 run: $(VENV)/.installed-run
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py create_local_analyst
@@ -87,4 +91,4 @@ $(VENV)/bin/python:
 	"$$python" -m venv $(VENV)
 
 clean:
-	rm -rf $(VENV) staticfiles .coverage $(BROWSER_TESTS)/node_modules tests/screenshots
+	rm -rf $(VENV) staticfiles .coverage .hypothesis $(BROWSER_TESTS)/node_modules tests/screenshots

@@ -1,3 +1,6 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -27,6 +30,34 @@ class AnalystAdmin(VersionedAdmin, SimpleHistoryAdmin, UserAdmin):
         ("Profile", {"fields": ["display_name", "display_name_en", "bio", "topics"]}),
         (None, {"fields": ["change_reason", "base_version"]}),
     ]
+
+
+# Failed logins, as django-axes counts them; here an editor unlocks an account before its cool-off ends.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class FailedLoginAdmin(AccessAttemptAdmin):
+    actions = ["unlock"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the records are evidence: read them, or forget them by unlocking
+
+    def has_unlock_permission(self, request):
+        # Axes' model has no unlock permission of its own; the editor role is given this one.
+        return request.user.has_perm("axes.change_accessattempt")
+
+    @admin.action(description="Unlock the selected accounts and addresses", permissions=["unlock"])
+    def unlock(self, request, queryset):
+        """Forget every failed login of the selected accounts, as `manage.py axes_reset_username` does,
+        and the selected rows themselves, which also counted against their addresses."""
+        usernames = sorted({name for name in queryset.values_list("username", flat=True) if name})
+        self.log_deletions(request, AccessAttempt.objects.filter(Q(pk__in=queryset) | Q(username__in=usernames)))
+        # reset() with no username would forget every attempt, hence only the names found.
+        forgotten = sum(reset(username=username) for username in usernames)
+        forgotten += queryset.delete()[0]
+        who = ", ".join(usernames) or "the selected addresses"
+        self.message_user(request, f"Unlocked {who}: {forgotten} failed-login records forgotten.", messages.SUCCESS)
 
 
 class ReviewCycleForm(ChangeForm):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -35,6 +36,13 @@ class AnalystManager(UserManager.from_queryset(AnalystQuerySet)):
     pass
 
 
+class WithoutNaturalKey:
+    """Hides an inherited `natural_key()`, so that serializers write and read the primary key instead."""
+
+    def __get__(self, instance, owner=None):
+        raise AttributeError("natural_key")
+
+
 class Analyst(Versioned, AbstractUser):
     """A person who judges claims; also the account the admin logs in with."""
 
@@ -54,6 +62,11 @@ class Analyst(Versioned, AbstractUser):
 
     objects = AnalystManager()
 
+    # A backup must keep each analyst's id, which the audit history (HistoricalAnalyst.id) and the
+    # admin log hold as a plain number: without a natural key, `dumpdata --natural-primary` writes
+    # the id and `loaddata` restores it, where by user name it would renumber analysts after a gap.
+    natural_key = WithoutNaturalKey()
+
     class Meta:
         ordering = ["username"]
         verbose_name = "analyst"
@@ -64,7 +77,7 @@ class Analyst(Versioned, AbstractUser):
     @property
     def public_name(self):
         """The name public pages show: a display name, never the login name."""
-        return self.display_name_en or self.display_name or self.get_full_name() or "An analyst"
+        return self.display_name_en or self.display_name or self.get_full_name() or gettext("An analyst")
 
 
 def parse_period(text):

@@ -6,6 +6,6 @@ app_name = "analysts"
 
 urlpatterns = [
     path("reviews/", views.cycle_list, name="cycle-list"),
-    path("reviews/<str:label>/", views.cycle_report, name="cycle-report"),
-    path("reviews/<str:label>/report.csv", views.cycle_report_csv, name="cycle-report-csv"),
+    path("reviews/<slug:label>/", views.cycle_report, name="cycle-report"),
+    path("reviews/<slug:label>/report.csv", views.cycle_report_csv, name="cycle-report-csv"),
 ]

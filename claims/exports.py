@@ -1,12 +1,12 @@
-"""Open data: every published claim as JSON and CSV, and schema.org ClaimReview for claim pages."""
+"""Open data: every published claim as JSON and CSV, the site's CSV writer, and schema.org ClaimReview."""
 
 import csv
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
-from django.views.decorators.http import require_safe
 
 from claims.models import Claim, ClaimStatus
+from claims.public import read_only
 
 # The columns of both exports, in order.
 FIELDS = [
@@ -31,6 +31,9 @@ FIELDS = [
 # A status without an ordinal rating (ClaimStatus.rating is None) is rated -1, Google's
 # convention for "not rateable"; the textual rating in alternateName still says what it is.
 NOT_RATEABLE = -1
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def isoformat(value):
@@ -64,7 +67,32 @@ def claim_row(claim, request):
     }
 
 
-@require_safe
+def spreadsheet_cell(value):
+    """`value` as a CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    Text starting with = + - @, a tab or a carriage return gets a leading ' (OWASP's rule, even
+    for "-5"), which makes a spreadsheet take the cell as text. Numbers stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_response(filename, header, rows):
+    """The site's one CSV writer: a download of `rows` under `header`, every cell formula-safe."""
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    # The byte order mark tells Excel the file is UTF-8, so the Chinese quotes open legibly.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows([spreadsheet_cell(value) for value in row] for row in rows)
+    return response
+
+
+@read_only
 def claims_json(request):
     rows = [claim_row(claim, request) for claim in published_claims()]
     return JsonResponse(
@@ -74,18 +102,10 @@ def claims_json(request):
     )
 
 
-@require_safe
+@read_only
 def claims_csv(request):
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="claims.csv"'},
-    )
-    # The byte order mark tells Excel the file is UTF-8, so the Chinese quotes open legibly.
-    response.write("\ufeff")
-    writer = csv.DictWriter(response, fieldnames=FIELDS)
-    writer.writeheader()
-    writer.writerows(claim_row(claim, request) for claim in published_claims())
-    return response
+    rows = (claim_row(claim, request) for claim in published_claims())
+    return csv_response("claims.csv", FIELDS, ([row[field] for field in FIELDS] for row in rows))
 
 
 def claim_review(claim, page_url, source_url):

@@ -3,13 +3,12 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext, gettext_lazy
-from django.views.decorators.http import require_safe
 
 from claims.models import Claim, Update
+from claims.public import read_only
 
 LATEST = 50
 
@@ -18,11 +17,6 @@ class UpdateFeed(Feed):
     """What the two feeds share: one entry per recorded update, newest first."""
 
     feed_type = Atom1Feed
-
-    # Feed.__call__ would answer any method; the feeds read, like every public page.
-    @method_decorator(require_safe)
-    def __call__(self, request, *args, **kwargs):
-        return super().__call__(request, *args, **kwargs)
 
     def updates(self):
         # claim__source and stage are all an entry reads, so one query whatever the number of entries.
@@ -80,3 +74,8 @@ class ClaimUpdatesFeed(UpdateFeed):
 
     def items(self, claim):
         return self.updates().filter(claim=claim)
+
+
+# Feed.__call__ would answer any method; the feeds read, like every public page.
+updates_feed = read_only(UpdatesFeed())
+claim_feed = read_only(ClaimUpdatesFeed())

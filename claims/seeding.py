@@ -14,10 +14,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import translation
 
-from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, stamp
+from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, Update, stamp
 
 CATALOGUE = "catalogue.toml"
 RELATION_KEYS = {
@@ -69,6 +70,28 @@ def require(path, where, record, key, kind=str):
     return value
 
 
+def check_text(path, where, record, model):
+    """Check each value of `record` that `model` stores as text: a string, within the field's length,
+    a valid slug for a slug field and a valid address for a URL field. Other keys are left to the caller."""
+    for key, value in record.items():
+        try:
+            field = model._meta.get_field(key)
+        except FieldDoesNotExist:
+            continue
+        if not isinstance(field, (models.CharField, models.TextField)):
+            continue
+        if not isinstance(value, str):
+            raise SeedError(f"{path}: {where}: field '{key}' is not a str")
+        try:
+            field.run_validators(value)
+        except ValidationError as error:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            with translation.override("en"):  # like every other seed message
+                reason = " ".join(error.messages)
+            raise SeedError(f"{path}: {where}: field '{key}': {shown!r}: {reason}") from error
+
+
+CATALOGUE_MODELS = {"actors": Actor, "topics": Topic, "tracks": Track}
 CATALOGUE_KEYS = {
     "actors": {"slug", "name", "name_en", "kind"},
     "topics": {"slug", "name", "name_en"},
@@ -97,6 +120,7 @@ def read_catalogue(path):
             check_keys(path, f"{section} #{index}", record, CATALOGUE_KEYS[section])
             for key in ("slug", "name", "name_en"):
                 require(path, f"{section} #{index}", record, key)
+            check_text(path, f"{section} #{index}", record, CATALOGUE_MODELS[section])
         check_unique(path, section, [record["slug"] for record in records])
     for record in data.get("actors", []):
         if record.get("kind", Actor.Kind.PERSON) not in Actor.Kind.values:
@@ -109,6 +133,7 @@ def read_catalogue(path):
             check_keys(path, f"track {track['slug']} stage #{position}", stage, CATALOGUE_KEYS["stages"])
             for key in ("slug", "name", "name_en"):
                 require(path, f"track {track['slug']} stage #{position}", stage, key)
+            check_text(path, f"track {track['slug']} stage #{position}", stage, Stage)
         check_unique(path, f"track {track['slug']} stages", [stage["slug"] for stage in stages])
     return data
 
@@ -121,6 +146,7 @@ def read_source(path, vocabulary):
     text_name = require(path, "[source]", source, "text")
     for key in ("slug", "title", "title_en", "author"):
         require(path, "[source]", source, key)
+    check_text(path, "[source]", without(source, "text"), Source)  # "text" names the file, not the text
     text_path = path.parent / text_name
     try:
         # Bytes, not read_text(): the stored text must be the file exactly, line endings included.
@@ -157,6 +183,8 @@ def read_claim(path, where, record, text, vocabulary):
         raise SeedError(f"{path}: {where}: field 'kind': {kind!r} is not one of {Claim.Kind.values}")
     quote = require(path, where, record, "quote")
     require(path, where, record, "text_en")
+    check_text(path, where, without(record, "rationale"), Claim)
+    check_text(path, where, {key: record[key] for key in ("rationale",) if key in record}, Update)
     occurrence = record.get("occurrence", 1)
     found = [index for index in range(len(text)) if text.startswith(quote, index)]
     if not found:

@@ -9,7 +9,7 @@ urlpatterns = [
     path("claims/", views.claim_list, name="claim-list"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     path("sources/<slug:source>/C<int:number>/", views.claim_detail, name="claim-detail"),
-    path("sources/<slug:source>/C<int:number>/feed/", feeds.ClaimUpdatesFeed(), name="claim-feed"),
+    path("sources/<slug:source>/C<int:number>/feed/", feeds.claim_feed, name="claim-feed"),
     path("tracks/<slug:slug>/", views.track_detail, name="track-detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor-detail"),
@@ -17,5 +17,5 @@ urlpatterns = [
     path("scorecard/", views.scorecard, name="scorecard"),
     path("data/claims.json", exports.claims_json, name="claims-json"),
     path("data/claims.csv", exports.claims_csv, name="claims-csv"),
-    path("feeds/updates/", feeds.UpdatesFeed(), name="updates-feed"),
+    path("feeds/updates/", feeds.updates_feed, name="updates-feed"),
 ]

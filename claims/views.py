@@ -8,12 +8,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_safe
 
 from claims.anchoring import paragraphs, paragraphs_around
 from claims.exports import claim_review
 from claims.forms import ClaimFilterForm
 from claims.models import CONFIDENCE_BANDS, Actor, Claim, Scale, Source, Topic, Track
+from claims.public import read_only
 from claims.scorecard import by_source_and_author
 from claims.timetravel import AsOf
 
@@ -44,7 +44,7 @@ def script_json(data):
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-@require_safe
+@read_only
 def home(request):
     as_of = AsOf.from_request(request)
     today = as_of.day or timezone.localdate()
@@ -74,7 +74,7 @@ def home(request):
     )
 
 
-@require_safe
+@read_only
 def claim_list(request):
     as_of = AsOf.from_request(request)
     form = ClaimFilterForm(request.GET)
@@ -95,7 +95,7 @@ def claim_list(request):
     )
 
 
-@require_safe
+@read_only
 def claim_detail(request, source, number):
     as_of = AsOf.from_request(request)
     claim = as_of.claims().filter(source__slug=source, number=number).first()
@@ -129,7 +129,7 @@ def claim_detail(request, source, number):
     )
 
 
-@require_safe
+@read_only
 def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
     claims = list(source.claims.published().select_related("source"))
@@ -148,7 +148,7 @@ def claims_following(queryset):
     return queryset.public().select_related("source", "track", "stage__track")
 
 
-@require_safe
+@read_only
 def track_detail(request, slug):
     track = get_object_or_404(Track, slug=slug)
     claims = list(claims_following(track.claims.all()))
@@ -156,19 +156,19 @@ def track_detail(request, slug):
     return render(request, "claims/track_detail.html", {"track": track, "stages": stages, "claims": claims})
 
 
-@require_safe
+@read_only
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     return render(request, "claims/topic_detail.html", {"topic": topic, "claims": claims_following(topic.claims.all())})
 
 
-@require_safe
+@read_only
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor, slug=slug)
     return render(request, "claims/actor_detail.html", {"actor": actor, "claims": claims_following(actor.claims.all())})
 
 
-@require_safe
+@read_only
 def methodology(request):
     bands = [(band, probability, wording) for band, (probability, wording) in CONFIDENCE_BANDS.items()]
     return render(
@@ -178,7 +178,7 @@ def methodology(request):
     )
 
 
-@require_safe
+@read_only
 def scorecard(request):
     as_of = AsOf.from_request(request)
     claims = [claim for claim in as_of.attach(as_of.claims()) if claim.state == Claim.State.PUBLISHED]

@@ -1,10 +1,11 @@
 """Settings for the claim tracker: one file, configured by environment variables.
 
-Development needs none of them: the defaults give a debug site on an embedded
-SQLite database. With DJANGO_DEBUG off, the secret key and the host list must
-be given, or the site refuses to start.
+Without DJANGO_DEBUG=true the site is in production mode: the secret key and the
+host list must be given, or it refuses to start. Development needs DJANGO_DEBUG=true
+and nothing else: a debug site on an embedded SQLite database.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -30,6 +31,20 @@ def env_bool(name, default):
     )
 
 
+def env_int(name, default, minimum=0):
+    """Read a whole number of at least `minimum`; anything else is an error naming the variable."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number of at least {minimum}.")
+    return number
+
+
 def env_list(name, default=""):
     """Read a comma-separated list, ignoring blanks."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
@@ -50,7 +65,13 @@ def database_from_url(url):
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {"pool": True} if env_bool("DATABASE_POOL", False) else {},
+            "OPTIONS": {
+                # A database that is down, unreachable or frozen costs a request seconds, not a
+                # worker: pages answer 503 well inside gunicorn's 30-second worker timeout.
+                "connect_timeout": 3,
+                "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT', 10)}s",
+                **({"pool": {"timeout": 3}} if env_bool("DATABASE_POOL", False) else {}),
+            },
         }
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
@@ -70,7 +91,8 @@ def database_from_url(url):
     )
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Production unless told otherwise: a forgotten variable must not serve a debug site.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
@@ -81,12 +103,22 @@ if DEBUG:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 else:
     if not SECRET_KEY:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set in production mode; for development, set DJANGO_DEBUG=true."
+        )
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must be set in production mode; for development, set DJANGO_DEBUG=true."
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # HTTPS only, and browsers told to remember it for a year. A server that browsers reach
+    # only over plain HTTP on loopback turns both off with false and 0.
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -96,17 +128,21 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "axes",
     "analysts",
     "claims",
 ]
 
 MIDDLEWARE = [
+    # An id for every request, in its log lines and on the error page.
+    "config.middleware.request_id",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.permissions_policy",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.admin_content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETag on every page, and 304 for a conditional request that matches it.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # ETag on every page, for GET and HEAD, and 304 for a conditional request that matches it.
+    "config.middleware.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Public pages live under /zh-hant/ and /en/; / goes to the browser's language.
     "django.middleware.locale.LocaleMiddleware",
@@ -117,6 +153,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Puts the logged-in analyst on every history row written during the request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a login that django-axes locked out into the lockout page (analysts.logins.lockout).
+    "axes.middleware.AxesMiddleware",
+    # Last, so it sees a view's error first: 503 and Retry-After when the database is out of reach.
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +184,20 @@ DATABASES = {
 }
 
 AUTH_USER_MODEL = "analysts.Analyst"
+
+# django-axes refuses a locked-out login before any password is hashed; ModelBackend then logs in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Logins are throttled per account and, separately, per address: either one reaching the limit
+# locks it out for the cool-off, and every refused attempt restarts the cool-off.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "analysts.logins.lockout"
+AXES_CLIENT_IP_CALLABLE = "analysts.logins.client_address"
+AXES_VERBOSE = False  # no start-up banner on every command; failures are still logged
+# How many proxies in front of the site append to X-Forwarded-For. At 0 the header is ignored and
+# the connection's address counts: a client can write anything in it.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,16 +239,24 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "tracker@localhost")
 
+# Each line names the request it is about by the id its error page shows ("-" outside requests).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.middleware.RequestIdFilter"}},
+    "formatters": {"request": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "request"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
 # Reasons for changes are sentences, not labels: keep them whole.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# dumpdata and loaddata keep the audit history's times to the microsecond (see "Backup and restore").
+SERIALIZATION_MODULES = {"json": "config.serializers"}
 
 # In development, whitenoise serves files straight from the apps' static folders.
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -6,6 +6,9 @@ admin.site.site_header = "Claim tracker — analysts"
 admin.site.site_title = "Claim tracker"
 admin.site.index_title = "Claims, evidence and reviews"
 
+# The 500 page shows the id that the log gives the request.
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
 ]

@@ -30,7 +30,7 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
 from analysts.models import Assignment, ReviewCycle
-from claims.models import Claim, Confidence
+from claims.models import Claim, Confidence, Update
 
 pytestmark = [
     pytest.mark.django_db,
@@ -227,6 +227,17 @@ def test_report_csv_has_the_same_reviews_and_changes(client, cycle_2026_11):
         ["change", "C1", PRESIDENT, "", "", "2026-11-10", "mostly_accurate", "accurate", "", "", "November: the schedule confirms it."],
         ["change", "C2", AMENDMENT, "", "", "2026-11-12", "not_rated", "fulfilled", "", "", "November: the Diet initiated the amendment."],
     ]  # fmt: skip
+
+
+def test_report_csv_neutralises_cells_a_spreadsheet_would_read_as_formulas(client, cycle_2026_11, analyst):
+    formula = '=HYPERLINK("https://evil.example/","Click for the evidence")'
+    Update.objects.filter(pk=cycle_2026_11["c1_update"].pk).update(rationale=formula)
+    type(analyst).objects.filter(pk=analyst.pk).update(display_name="@Analyst One")
+
+    rows_ = list(csv.reader(io.StringIO(client.get(CSV).content.decode().removeprefix("\ufeff"))))
+
+    assert rows_[1][:6] == ["review", "C1", PRESIDENT, "'@Analyst One", "Updated", "2026-11-10"]
+    assert rows_[4] == ["change", "C1", PRESIDENT, "", "", "2026-11-10", "mostly_accurate", "accurate", "", "", "'" + formula]
 
 
 def test_report_of_an_open_cycle_lists_the_reviews_still_open(client, analyst, make_claim):

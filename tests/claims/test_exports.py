@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from claims.exports import FIELDS, claim_review
+from claims.exports import FIELDS, claim_review, spreadsheet_cell
 from claims.models import Claim
 from tests.conftest import ESSAY
 
@@ -203,6 +203,56 @@ def test_csv_export_round_trips_to_the_json_export(client, tracked_claim, make_c
 
     assert rows == expected
     assert rows[1]["quote"] == "日本大幅增加國防支出"
+
+
+FORMULA = '=HYPERLINK("https://evil.example/","Click for the source")'
+
+
+def test_csv_export_neutralises_a_formula_in_a_claims_text(client, make_claim):
+    make_claim(text_en=FORMULA)
+
+    (row,) = csv_reader(client)
+
+    assert row["text_en"] == "'" + FORMULA
+
+
+@pytest.mark.parametrize("text", ["=1+2", "+1+2", "-1+2", "-5", "@SUM(A1:A2)", "\t=1+2", "\r=1+2"])
+def test_csv_export_prefixes_every_text_a_spreadsheet_would_read_as_a_formula(client, make_claim, text):
+    make_claim(text_en=text)
+
+    (row,) = csv_reader(client)
+
+    assert row["text_en"] == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Takaichi = Abe's heir", "1+1=2", " =1+2", "'quoted", "5%", ""])
+def test_csv_export_leaves_other_text_as_it_is(client, make_claim, text):
+    make_claim(text_en=text)
+
+    (row,) = csv_reader(client)
+
+    assert row["text_en"] == text
+
+
+def test_csv_export_writes_numbers_and_dates_as_they_are(client, make_claim):
+    make_claim(number=7, event_on=datetime.date(2026, 2, 1))
+
+    (row,) = csv_reader(client)
+
+    assert (row["number"], row["start"], row["event_on"]) == ("7", "0", "2026-02-01")
+
+
+@pytest.mark.parametrize("value", [-1, 0, 2.5, None])
+def test_spreadsheet_cell_leaves_numbers_and_none_alone(value):
+    assert spreadsheet_cell(value) == value
+
+
+def test_json_export_keeps_a_formula_like_text_as_it_is(client, make_claim):
+    make_claim(text_en=FORMULA)
+
+    (row,) = json_rows(client)
+
+    assert row["text_en"] == FORMULA
 
 
 # Both exports.

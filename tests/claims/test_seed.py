@@ -210,6 +210,11 @@ CORRUPTIONS = [
     ('resolution_criteria = "The Diet initiates an amendment by the end of 2027."', "", "claim C2: field 'resolution_criteria'"),
     ("event_on = 2026-03-18", "colour = 'red'", "claim C1: field 'colour'"),
     ('rationale = "The party adopted its draft in 2018."', "", "claim C2: field 'rationale'"),
+    ('rationale = "The party adopted its draft in 2018."', "rationale = 2018", "claim C2: field 'rationale' is not a str"),
+    ('kind = "assertion"', f'kind = "assertion"\nconfidence = "{"x" * 21}"', "claim C1: field 'confidence': 'xxx"),
+    ('slug = "essay"', 'slug = "the essay"', "[source]: field 'slug': 'the essay': Enter a valid “slug”"),
+    ('author = "作者"', f'author = "{"作" * 201}"', "[source]: field 'author': '作作作"),
+    ('title = "標題"', 'title = "標題"\nurl = "javascript:alert(1)"', "[source]: field 'url'"),
 ]
 
 
@@ -227,6 +232,33 @@ def test_a_corrupted_claims_file_fails_naming_file_claim_and_field_and_writes_no
     assert message in str(raised.value)
     assert all_history_rows() == rows
     assert Source.objects.get().title_en == "Title"
+
+
+@pytest.mark.django_db
+def test_an_over_long_source_author_names_the_limit_and_the_length(tmp_path):
+    broken = write_seeds(tmp_path / "seeds", source=SOURCE.replace('author = "作者"', f'author = "{"作" * 201}"'))
+    with pytest.raises(CommandError, match=r"essay\.toml: \[source\]: field 'author': .*at most 200 characters \(it has 201\)"):
+        seed(broken)
+    assert Source.objects.count() == 0
+
+
+CATALOGUE_CORRUPTIONS = [
+    ('slug = "takaichi-sanae"', 'slug = "takaichi sanae"', "actors #1: field 'slug': 'takaichi sanae': Enter a valid “slug”"),
+    ('slug = "constitution"', f'slug = "{"c" * 51}"', "topics #1: field 'slug': 'ccc"),
+    ('name_en = "Constitutional revision"', f'name_en = "{"C" * 201}"', "topics #1: field 'name_en': 'CCC"),
+    ('slug = "party-draft"', 'slug = "黨/草案"', "track constitutional-revision stage #2: field 'slug'"),
+    ('name_en = "Party draft"', 'name_en = "Party draft"\ndescription = 3', "track constitutional-revision stage #2: field 'description' is not a str"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("old", "new", "message"), CATALOGUE_CORRUPTIONS)
+def test_a_bad_slug_or_over_long_catalogue_value_fails_naming_record_and_field_and_writes_nothing(tmp_path, old, new, message):
+    assert old in CATALOGUE
+    with pytest.raises(CommandError) as raised:
+        seed(write_seeds(tmp_path / "seeds", catalogue=CATALOGUE.replace(old, new, 1)))
+    assert f"catalogue.toml: {message}" in str(raised.value)
+    assert all_history_rows() == 0
 
 
 @pytest.mark.django_db

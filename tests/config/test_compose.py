@@ -1,6 +1,10 @@
 """docker-compose.yml and the Dockerfile agree with each other and with config/settings.py."""
 
+import os
 import re
+import secrets
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -8,8 +12,11 @@ from django.conf import settings
 
 from config.settings import database_from_url
 
-# The names settings.py reads: os.environ.get("X", ...), env_bool("X", ...), env_list("X", ...).
-READ = re.compile(r"""(?:os\.environ\.get|env_bool|env_list)\(\s*["']([A-Z0-9_]+)["']""")
+# The names settings.py reads: os.environ.get("X", ...), env_bool("X", ...), env_int(...), env_list(...).
+READ = re.compile(r"""(?:os\.environ\.get|env_bool|env_int|env_list)\(\s*["']([A-Z0-9_]+)["']""")
+
+# Compose's interpolation: $$, ${NAME}, ${NAME:-default} and ${NAME:?error}.
+VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}")
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +42,27 @@ def environment(service):
     return env
 
 
+def interpolate(value, shell):
+    """A value from docker-compose.yml as compose passes it on, given the variables in `shell`."""
+
+    def substitute(match):
+        if match[0] == "$$":
+            return "$"
+        name, kind, word = match.groups()
+        if shell.get(name):
+            return shell[name]
+        assert kind != "?", f"compose refuses to start without {name}"
+        return word or ""
+
+    return VARIABLE.sub(substitute, str(value))
+
+
 def read_by_settings():
     return set(READ.findall((settings.BASE_DIR / "config" / "settings.py").read_text()))
 
 
-def test_compose_runs_a_database_a_web_service_and_the_review_scheduler(compose):
-    assert set(compose["services"]) == {"db", "web", "scheduler"}
+def test_compose_runs_a_database_a_mail_catcher_a_web_service_and_the_review_scheduler(compose):
+    assert set(compose["services"]) == {"db", "mail", "web", "scheduler"}
 
 
 def test_db_runs_postgres_17(db):
@@ -121,3 +143,36 @@ def test_scheduler_opens_closes_and_reminds_with_the_review_command(compose):
     command = compose["services"]["scheduler"]["command"]
     for step in ("review_claims --open", "review_claims --close", "review_claims --remind"):
         assert step in command
+
+
+def test_mail_runs_mailpit_with_its_web_ui_on_loopback_only(compose):
+    mail = compose["services"]["mail"]
+
+    assert mail["image"].split(":")[0] == "axllent/mailpit"
+    # It has no login: anyone who reaches it reads every email.
+    assert mail["ports"] == ["127.0.0.1:8025:8025"]
+
+
+@pytest.mark.parametrize("name", ["web", "scheduler"])
+def test_web_and_scheduler_send_email_by_smtp_to_the_mail_catcher(compose, name):
+    service = compose["services"][name]
+    env = {key: interpolate(value, {}) for key, value in environment(service).items() if key.startswith("DJANGO_EMAIL")}
+
+    assert env["DJANGO_EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    # Mailpit takes SMTP on port 1025, without TLS.
+    assert (env["DJANGO_EMAIL_HOST"], env["DJANGO_EMAIL_PORT"], env["DJANGO_EMAIL_USE_TLS"]) == ("mail", "1025", "false")
+    assert "mail" in service["depends_on"]
+
+
+def test_web_environment_passes_check_deploy_without_an_error_or_a_warning(web):
+    secrets_given = {"POSTGRES_PASSWORD": "placeholder", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_"))}
+    env.update({name: interpolate(value, secrets_given) for name, value in environment(web).items()})
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -11,14 +11,21 @@ from django.core.exceptions import ImproperlyConfigured
 from config.settings import database_from_url, env_bool
 
 SETUP = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"
+PRODUCTION = {"DJANGO_SECRET_KEY": "a-real-secret", "DJANGO_ALLOWED_HOSTS": "claims.example.org"}
 
 
-def start_django(**variables):
-    """Run django.setup() in a fresh interpreter with only `variables` of the project's own settings set."""
+def start_django(*, show="", **variables):
+    """Run django.setup() in a fresh interpreter with only `variables` of the project's own settings set.
+
+    `show`, a comma-separated list of setting names, prints their values as a dict.
+    """
     env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_"))}
     env.update(variables)
+    code = SETUP
+    if show:
+        code += f"; from django.conf import settings as s; print({{n: getattr(s, n, None) for n in {show.split(',')!r}}})"
     return subprocess.run(
-        [sys.executable, "-c", SETUP], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -77,7 +84,30 @@ def test_postgres_url_gives_every_connection_field(monkeypatch):
         "HOST": "host",
         "PORT": "5433",
     }
-    assert database["OPTIONS"] == {}
+    assert "pool" not in database["OPTIONS"]
+
+
+def test_postgres_connections_give_up_in_seconds_not_minutes(monkeypatch):
+    monkeypatch.delenv("DATABASE_STATEMENT_TIMEOUT", raising=False)
+
+    options = database_from_url("postgres://user:pass@host:5433/name")["OPTIONS"]
+
+    assert options["connect_timeout"] == 3
+    assert options["options"] == "-c statement_timeout=10s"
+
+
+def test_statement_timeout_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "60")
+
+    assert database_from_url("postgres://u:p@h/n")["OPTIONS"]["options"] == "-c statement_timeout=60s"
+
+
+@pytest.mark.parametrize("value", ["ten", "-1", "1.5"])
+def test_a_statement_timeout_that_is_no_whole_number_is_refused(monkeypatch, value):
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", value)
+
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_STATEMENT_TIMEOUT"):
+        database_from_url("postgres://u:p@h/n")
 
 
 def test_postgres_url_decodes_a_percent_encoded_password(monkeypatch):
@@ -89,7 +119,8 @@ def test_postgres_url_decodes_a_percent_encoded_password(monkeypatch):
 def test_database_pool_turns_on_the_connection_pool(monkeypatch):
     monkeypatch.setenv("DATABASE_POOL", "true")
 
-    assert database_from_url("postgres://user:pass@host:5433/name")["OPTIONS"] == {"pool": True}
+    # A request waits at most 3 seconds for a connection, then gets the 503 page.
+    assert database_from_url("postgres://user:pass@host:5433/name")["OPTIONS"]["pool"] == {"timeout": 3}
 
 
 def test_sqlite_url_names_a_file_in_the_project():
@@ -134,3 +165,47 @@ def test_production_starts_with_a_secret_key_and_allowed_hosts():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_without_django_debug_the_site_is_in_production_and_needs_a_secret_key():
+    result = start_django(DJANGO_ALLOWED_HOSTS="claims.example.org")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_redirects_to_https_and_sends_hsts_for_a_year():
+    result = start_django(
+        show="DEBUG,SECURE_SSL_REDIRECT,SECURE_HSTS_SECONDS,SECURE_HSTS_INCLUDE_SUBDOMAINS,SECURE_HSTS_PRELOAD",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        {
+            "DEBUG": False,
+            "SECURE_SSL_REDIRECT": True,
+            "SECURE_HSTS_SECONDS": 31536000,
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+            "SECURE_HSTS_PRELOAD": True,
+        }
+    )
+
+
+def test_https_redirect_and_hsts_can_be_turned_off_for_plain_http_on_loopback():
+    result = start_django(
+        show="SECURE_SSL_REDIRECT,SECURE_HSTS_SECONDS",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_HSTS_SECONDS="0",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str({"SECURE_SSL_REDIRECT": False, "SECURE_HSTS_SECONDS": 0})
+
+
+def test_development_mode_is_asked_for_and_then_needs_no_secret():
+    result = start_django(show="DEBUG,SECURE_SSL_REDIRECT", DJANGO_DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str({"DEBUG": True, "SECURE_SSL_REDIRECT": False})
