@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from analysts.models import QUEUE_ORDER, Analyst, Assignment, ReviewCycle, parse_period
 from claims.admin import ChangeForm, ReasonedAdmin, VersionedAdmin
+from claims.models import Claim
 
 
 class AnalystChangeForm(ChangeForm, UserChangeForm):
@@ -163,6 +164,12 @@ class AssignmentAdmin(ReasonedAdmin):
         if request.user.has_perm("analysts.view_all_reviews"):
             return queryset
         return queryset.filter(analyst=request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find reviews by their claim, as the claim list does: by number (C87, 87) or by words."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(claim_id__in=Claim.objects.search(search_term).values("pk")), False
 
     def get_list_filter(self, request):
         if request.user.has_perm("analysts.view_all_reviews"):

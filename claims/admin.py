@@ -377,6 +377,12 @@ class ClaimAdmin(ReasonedAdmin):
         (None, {"fields": ["change_reason", ("created", "updated"), "base_version"]}),
     ]
 
+    def get_search_results(self, request, queryset, search_term):
+        """The list's search box and every claim autocomplete: by number (C87, 87) or by words, all of which must match."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(Claim.matching(search_term)), False
+
     def has_publish_permission(self, request):
         return request.user.has_perm("claims.publish_claim")
 

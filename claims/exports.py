@@ -28,10 +28,6 @@ FIELDS = [
     "url",
 ]
 
-# A status without an ordinal rating (ClaimStatus.rating is None) is rated -1, Google's
-# convention for "not rateable"; the textual rating in alternateName still says what it is.
-NOT_RATEABLE = -1
-
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -109,12 +105,15 @@ def claims_csv(request):
 
 
 def claim_review(claim, page_url, source_url):
-    """schema.org ClaimReview JSON-LD for a rated claim; None for a claim not yet rated.
+    """schema.org ClaimReview JSON-LD for a claim with a verdict; None for any other claim.
+
+    Only a veracity verdict on the scale is a fact check (ClaimStatus.is_verdict): a claim not yet
+    rated, unverifiable, or on the progress scale of predictions and positions gets none.
 
     `page_url` is the claim's page and `source_url` our copy of the source, the
     claim's first appearance when the source has no address of its own.
     """
-    if claim.status == ClaimStatus.NOT_RATED:
+    if not ClaimStatus(claim.status).is_verdict:
         return None
     # The fact check was published when its first standing rating was recorded.
     first_rating = claim.live_updates().exclude(status="").order_by("recorded", "pk").first()
@@ -147,7 +146,7 @@ def claim_review(claim, page_url, source_url):
         "author": {"@type": "Organization", "name": "Claim tracker"},
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": NOT_RATEABLE if rating is None else rating,
+            "ratingValue": rating,
             "bestRating": claim.scale.best_rating,
             "worstRating": 1,
             "alternateName": status_label,

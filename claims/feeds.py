@@ -4,35 +4,58 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import linebreaks
+from django.utils.html import format_html, linebreaks
+from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy
 
 from claims.models import Claim, Update
 from claims.public import read_only
 
 LATEST = 50
+# How much of the English proposition an entry's title carries: enough to say what the claim is.
+TITLE_PROPOSITION = 80
 
 
 class UpdateFeed(Feed):
     """What the two feeds share: one entry per recorded update, newest first."""
 
     feed_type = Atom1Feed
+    # RFC 4287 wants an author for every entry; the feed's stands in where an entry names nobody.
+    author_name = gettext_lazy("Claim tracker")
 
     def updates(self):
-        # claim__source and stage are all an entry reads, so one query whatever the number of entries.
-        return Update.objects.select_related("claim__source", "stage").order_by("-recorded", "-pk")
+        # Everything an entry reads is joined in, so one query whatever the number of entries.
+        return Update.objects.select_related("claim__source", "stage", "recorded_by", "correction").order_by(
+            "-recorded", "-pk"
+        )
 
     def item_title(self, update):
-        # What changed: the new status, the new stage, or both.
-        changes = [update.get_status_display(), update.stage.name_en if update.stage else ""]
-        return f"{update.claim.label}: {' / '.join(filter(None, changes))}"
+        # What changed (the new status, the new stage, or both), then what the claim says.
+        changes = " / ".join(filter(None, [update.get_status_display(), update.stage.name_en if update.stage else ""]))
+        title = f"{update.claim.label}: {changes} — {Truncator(update.claim.text_en).chars(TITLE_PROPOSITION)}"
+        if update.corrected_by() is not None:
+            title += " " + gettext("(corrected)")
+        return title
 
     def item_description(self, update):
         # Atom's summary is HTML; the rationale is plain text with line breaks.
         text = update.rationale
         if update.corrects_id is not None:
             text += "\n\n" + gettext("Correction of an earlier update.")
-        return linebreaks(text, autoescape=True)
+        summary = linebreaks(text, autoescape=True)
+        if (correction := update.corrected_by()) is not None:
+            summary += format_html(
+                '\n\n<p>{} <a href="{}">{}</a></p>',
+                gettext("Corrected: this update was put right by a later one and no longer counts."),
+                # Relative to the feed's own address, as RFC 3986 resolves it; the correction is on the same claim.
+                f"{update.claim.get_absolute_url()}#update-{correction.pk}",
+                gettext("See the correction"),
+            )
+        return summary
+
+    def item_author_name(self, update):
+        # A public name, never a login name; None leaves the feed's author to stand in.
+        return update.recorder_name or None
 
     def item_link(self, update):
         return f"{update.claim.get_absolute_url()}#update-{update.pk}"
@@ -41,8 +64,9 @@ class UpdateFeed(Feed):
         return update.recorded
 
     def item_updateddate(self, update):
-        # Updates are append-only: an entry never changes after it is recorded.
-        return update.recorded
+        # Updates are append-only: an entry changes only when a correction marks it corrected.
+        correction = update.corrected_by()
+        return correction.recorded if correction is not None else update.recorded
 
 
 class UpdatesFeed(UpdateFeed):

@@ -1,5 +1,4 @@
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Actor, Claim, Source, Topic, Track
@@ -17,7 +16,12 @@ class LocalizedChoiceField(forms.ModelChoiceField):
 class ClaimFilterForm(forms.Form):
     """The claim list's filters; they live in the query string so a filtered view can be shared."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("A claim number such as C87, or words in Chinese or English that must all appear."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Claim.Kind.choices])
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *Claim.Status.choices])
     topic = LocalizedChoiceField(label=_("Topic"), required=False, queryset=Topic.objects.all(), to_field_name="slug", empty_label=_("All topics"))
@@ -30,7 +34,7 @@ class ClaimFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         if data.get("q"):
-            claims = claims.filter(Q(quote__icontains=data["q"]) | Q(text_en__icontains=data["q"]))
+            claims = claims.filter(Claim.matching(data["q"]))
         if data.get("kind"):
             claims = claims.filter(kind=data["kind"])
         if data.get("status"):

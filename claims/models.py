@@ -8,6 +8,7 @@ what its uncorrected updates say, and django-simple-history records each step.
 import datetime
 import hashlib
 import operator
+import re
 from dataclasses import dataclass
 from functools import reduce
 
@@ -437,6 +438,11 @@ def text_hash(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# A search word that names a claim: C87, c87 or 87 (at most nine digits, which any database column holds).
+CLAIM_NUMBER = re.compile(r"[Cc]?([0-9]{1,9})")
+SEARCH_WORDS = 10  # words past the tenth are ignored, which keeps a pasted paragraph's query small
+
+
 class ClaimQuerySet(models.QuerySet):
     def public(self):
         """Claims with a public page: published ones, and withdrawn ones with their reason."""
@@ -448,6 +454,9 @@ class ClaimQuerySet(models.QuerySet):
     def due_for_review(self, day):
         """Published claims whose next review falls on or before `day`; never-reviewed ones are due now."""
         return self.published().filter(Q(next_review_on__lte=day) | Q(next_review_on__isnull=True))
+
+    def search(self, query):
+        return self.filter(Claim.matching(query))
 
 
 class Scale(models.TextChoices):
@@ -546,6 +555,15 @@ class ClaimStatus(models.TextChoices):
     @property
     def rating(self):
         return STATUS_TERMS[self].rating
+
+    @property
+    def is_verdict(self):
+        """A fact-check verdict with a place on its scale: what a ClaimReview may publish.
+
+        Progress statuses say whether a promise or prediction came true, which is no fact check,
+        and unverifiable has no place between accurate and inaccurate.
+        """
+        return self.scale == Scale.VERACITY and self.rating is not None
 
     @property
     def outcome(self):
@@ -761,6 +779,8 @@ class Claim(Versioned):
         indexes = [
             # Claim.objects.due_for_review(today): published claims by next review date.
             models.Index(fields=["state", "next_review_on"], name="claim_review_queue"),
+            # Claim.matching() (search) has trigram indexes on quote and text_en on PostgreSQL only:
+            # migration 0003_claim_search_trigram, which says why they are not listed here.
         ]
 
     def __str__(self):
@@ -794,6 +814,39 @@ class Claim(Versioned):
     def public_as_of(cls, moment):
         """Public claims as they stood at `moment`, rebuilt from the audit history."""
         return cls.history.as_of(moment).exclude(state=ClaimState.DRAFT).order_by("source_id", "number")
+
+    def made_public(self):
+        """When the claim entered the public tracker: its first history row that was not a draft."""
+        first = self.history.exclude(state=ClaimState.DRAFT).order_by("history_date", "history_id").first()
+        return first.history_date if first else None
+
+    @staticmethod
+    def matching(query):
+        """The condition for a search: every word must match, as a claim number (C87 or 87) or as
+        a case-insensitive substring of the quote, the English text, a rationale, or an actor's or
+        topic's name in either language. Chinese has no spaces, so a Chinese phrase is one word.
+
+        Names and rationales are matched in subqueries on the claim id, so a claim is found once
+        however many of them match, and the condition also filters claims rebuilt from history.
+        """
+        condition = Q()
+        for word in query.split()[:SEARCH_WORDS]:
+            matches = (
+                Q(quote__icontains=word)
+                | Q(text_en__icontains=word)
+                | Q(id__in=Update.objects.filter(rationale__icontains=word).values("claim_id"))
+                | Q(id__in=Claim.actors.through.objects.filter(
+                    Q(actor__name__icontains=word) | Q(actor__name_en__icontains=word)
+                ).values("claim_id"))
+                | Q(id__in=Claim.topics.through.objects.filter(
+                    Q(topic__name__icontains=word) | Q(topic__name_en__icontains=word)
+                ).values("claim_id"))
+            )  # fmt: skip
+            number = CLAIM_NUMBER.fullmatch(word)
+            if number:
+                matches |= Q(number=int(number[1]))
+            condition &= matches
+        return condition
 
     def statuses(self):
         """The statuses this claim's kind may take."""
@@ -1158,6 +1211,14 @@ class Update(models.Model):
         if self.recorded_by is None:
             return ""
         return getattr(self.recorded_by, "public_name", "") or translation.gettext("An analyst")
+
+    def corrected_by(self, moment=None):
+        """The update that corrects this one, if one was recorded (by `moment`, when given); else None."""
+        # The reverse one-to-one raises when there is none; select_related("correction") saves the query.
+        correction = getattr(self, "correction", None)
+        if correction is None or (moment is not None and correction.recorded > moment):
+            return None
+        return correction
 
     def errors(self):
         errors = {}

@@ -18,7 +18,19 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
 
-from claims.models import Actor, Claim, ClaimRelation, Confidence, Source, Stage, Topic, Track, Update, stamp
+from claims.models import (
+    Actor,
+    Claim,
+    ClaimRelation,
+    Confidence,
+    Source,
+    Stage,
+    Topic,
+    Track,
+    Update,
+    history_values,
+    stamp,
+)
 
 CATALOGUE = "catalogue.toml"
 RELATION_KEYS = {
@@ -299,16 +311,10 @@ class Loader:
 
     def edited_by_others(self, instance, values):
         """The fields of `values` whose latest change, in the record's history, was not the seed's."""
-        fields = {key: instance._meta.get_field(key) for key in values}
         last_changer = {}
         previous = None
         for row in instance.history.order_by("history_date", "history_id"):
-            current = {
-                key: {getattr(through, f"{field.m2m_reverse_field_name()}_id") for through in getattr(row, key).all()}
-                if field.many_to_many
-                else getattr(row, field.attname)
-                for key, field in fields.items()
-            }
+            current = history_values(row, instance, list(values))
             for key, value in current.items():
                 if previous is None or previous[key] != value:
                     last_changer[key] = row.history_user_id

@@ -63,8 +63,15 @@ class AsOf:
 
     def updates(self):
         """Updates recorded by the day's end (all of them today); updates are append-only."""
-        updates = Update.objects.select_related("stage", "recorded_by", "claim__source")
+        updates = Update.objects.select_related("stage", "recorded_by", "claim__source", "correction")
         return updates if self.day is None else updates.filter(recorded__lte=self.moment)
+
+    def mark_corrections(self, updates):
+        """The updates, each with `shown_correction`: the update correcting it by the day's end, or None."""
+        updates = list(updates)
+        for update in updates:
+            update.shown_correction = update.corrected_by(self.moment)
+        return updates
 
     def evidence(self):
         return Evidence.objects.all() if self.day is None else Evidence.history.as_of(self.moment)

@@ -4,6 +4,7 @@ import datetime
 import json
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -58,7 +59,7 @@ def home(request):
         key=lambda claim: claim.due_on,
     )
     public_ids = [claim.pk for claim in claims]
-    latest = as_of.updates().filter(claim_id__in=public_ids).order_by("-recorded")[:LATEST_UPDATES]
+    latest = as_of.mark_corrections(as_of.updates().filter(claim_id__in=public_ids).order_by("-recorded")[:LATEST_UPDATES])
     return render(
         request,
         "claims/home.html",
@@ -99,6 +100,11 @@ def claim_list(request):
 def claim_detail(request, source, number):
     as_of = AsOf.from_request(request)
     claim = as_of.claims().filter(source__slug=source, number=number).first()
+    if claim is None and as_of.day is not None:
+        # A claim public today but not yet then: say so, rather than a bare "not found".
+        today = get_object_or_404(Claim.objects.public().select_related("source"), source__slug=source, number=number)
+        context = {"as_of": as_of, "claim": today, "made_public": today.made_public()}
+        return render(request, "claims/claim_not_yet_public.html", context, status=404)
     if claim is None:
         raise Http404("No public claim with that number.")
     (claim,) = as_of.attach([claim])
@@ -146,6 +152,33 @@ def source_detail(request, slug):
 
 def claims_following(queryset):
     return queryset.public().select_related("source", "track", "stage__track")
+
+
+@read_only
+def track_list(request):
+    """Every track's ladder at a glance: at each stage, the public claims that stand there now."""
+    claims = list(Claim.objects.public().filter(track__isnull=False).select_related("source"))
+    ladders = []
+    for track in Track.objects.prefetch_related("stages"):
+        following = [claim for claim in claims if claim.track_id == track.pk]
+        stages = [{"stage": stage, "claims": [claim for claim in following if claim.stage_id == stage.pk]} for stage in track.stages.all()]
+        unplaced = [claim for claim in following if claim.stage_id is None]
+        ladders.append({"track": track, "stages": stages, "unplaced": unplaced, "count": len(following)})
+    return render(request, "claims/track_list.html", {"ladders": ladders})
+
+
+def with_claim_counts(queryset):
+    return queryset.annotate(claim_count=Count("claims", filter=Q(claims__in=Claim.objects.public())))
+
+
+@read_only
+def topic_list(request):
+    return render(request, "claims/topic_list.html", {"topics": with_claim_counts(Topic.objects.all())})
+
+
+@read_only
+def actor_list(request):
+    return render(request, "claims/actor_list.html", {"actors": with_claim_counts(Actor.objects.all())})
 
 
 @read_only

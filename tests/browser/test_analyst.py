@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from playwright.sync_api import expect
 
 from claims.models import Claim
@@ -50,7 +51,8 @@ def test_analyst_update_in_the_admin_reaches_the_claim_page_and_the_feed_but_not
     feed = page.request.get(site + "/en/feeds/updates/")
     assert feed.ok, feed.status
     newest = ElementTree.fromstring(feed.body()).find(f"{ATOM}entry")
-    assert newest.findtext(f"{ATOM}title") == "C95: Stalled"
+    # What changed, then what the claim says (its English proposition, cut short at 80 characters).
+    assert newest.findtext(f"{ATOM}title") == f"C95: Stalled — {Truncator(claim.text_en).chars(80)}"
     assert RATIONALE in html.unescape(newest.findtext(f"{ATOM}summary"))  # the summary is HTML
 
     yesterday = timezone.localdate() - datetime.timedelta(days=1)

@@ -135,6 +135,13 @@ def test_unrated_claim_page_has_no_claim_review(client, make_claim):
     assert "application/ld+json" not in page(client, make_claim()).content.decode()
 
 
+def test_fulfilled_prediction_page_has_no_claim_review(client, make_claim, record_update):
+    # Whether a prediction came true is no fact-check verdict: no ClaimReview, no rating off its scale.
+    claim = make_claim(kind=Claim.Kind.PREDICTION)
+    record_update(claim, status=Claim.Status.FULFILLED)
+    assert "application/ld+json" not in page(client, claim).content.decode()
+
+
 def test_last_reviewed_is_the_day_of_the_latest_update(client, make_claim, record_update):
     claim = make_claim()
     assert "Not yet reviewed" in page(client, claim).content.decode()
@@ -168,3 +175,20 @@ def test_claim_page_runs_the_same_number_of_queries_with_few_or_many_updates(mak
         update = record_update(claim, status=Claim.Status.ACCURATE if index % 2 else Claim.Status.MIXED, stage=stages[index % 3])
         update.evidence.add(Evidence.objects.create(claim=claim, url="https://example.org", title=f"E{index}"))
     assert count_queries(url) == few
+
+
+def test_claim_page_has_a_link_preview_with_the_proposition(client, make_claim):
+    claim = make_claim(text_en="Takaichi left for Washington on 18 March 2026.")
+    html = page(client, claim).content.decode()
+    assert '<meta name="description" content="Takaichi left for Washington on 18 March 2026.">' in html
+    assert '<meta property="og:description" content="Takaichi left for Washington on 18 March 2026.">' in html
+    assert '<meta property="og:title" content="C1: Takaichi left for Washington on 18 March 2026.">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta property="og:url" content="http://testserver/en/sources/essay/C1/">' in html
+
+
+def test_claim_page_in_chinese_previews_the_essays_words(client, make_claim):
+    claim = make_claim()
+    html = client.get(f"/zh-hant/sources/essay/C{claim.number}/").content.decode()
+    assert '<meta name="description" content="高市早苗首相啟程訪美">' in html
+    assert '<meta property="og:title" content="C1: 高市早苗首相啟程訪美">' in html

@@ -355,12 +355,6 @@ def test_claim_review_describes_the_review_and_the_claim(rated):
         (Claim.Kind.ASSERTION, Claim.Status.MOSTLY_ACCURATE, 3, 4, "Mostly accurate"),
         (Claim.Kind.ANALYSIS, Claim.Status.MIXED, 2, 4, "Mixed"),
         (Claim.Kind.ASSERTION, Claim.Status.INACCURATE, 1, 4, "Inaccurate"),
-        (Claim.Kind.ASSERTION, Claim.Status.UNVERIFIABLE, -1, 4, "Unverifiable"),
-        (Claim.Kind.PREDICTION, Claim.Status.FULFILLED, 3, 3, "Fulfilled"),
-        (Claim.Kind.POSITION, Claim.Status.PARTLY_FULFILLED, 2, 3, "Partly fulfilled"),
-        (Claim.Kind.PREDICTION, Claim.Status.NOT_FULFILLED, 1, 3, "Not fulfilled"),
-        (Claim.Kind.PREDICTION, Claim.Status.IN_PROGRESS, -1, 3, "In progress"),
-        (Claim.Kind.POSITION, Claim.Status.VOID, -1, 3, "Void"),
     ],
 )
 def test_claim_review_rates_the_status_on_its_scale(rated, kind, status, rating_value, best_rating, name):
@@ -376,6 +370,29 @@ def test_claim_review_rates_the_status_on_its_scale(rated, kind, status, rating_
         "worstRating": 1,
         "alternateName": name,
     }
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        (Claim.Kind.ASSERTION, Claim.Status.UNVERIFIABLE),
+        (Claim.Kind.PREDICTION, Claim.Status.FULFILLED),
+        (Claim.Kind.POSITION, Claim.Status.PARTLY_FULFILLED),
+        (Claim.Kind.PREDICTION, Claim.Status.NOT_FULFILLED),
+        (Claim.Kind.PREDICTION, Claim.Status.IN_PROGRESS),
+        (Claim.Kind.POSITION, Claim.Status.STALLED),
+        (Claim.Kind.POSITION, Claim.Status.VOID),
+    ],
+)
+def test_claim_review_is_none_for_a_status_that_is_no_fact_check_verdict_on_the_scale(rated, kind, status):
+    # Progress statuses judge promises and predictions, not facts; unverifiable has no place on the scale.
+    assert claim_review(rated(status, kind=kind), PAGE_URL, SOURCE_URL) is None
+
+
+def test_claim_review_rating_is_always_within_its_scale():
+    for status in Claim.Status:
+        if status.is_verdict:
+            assert 1 <= status.rating <= status.scale.best_rating
 
 
 def test_claim_review_is_published_when_the_first_standing_rating_was_recorded(make_claim, record_update):

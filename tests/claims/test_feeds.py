@@ -39,6 +39,9 @@ def entries(client, url):
     return [
         {
             "title": entry.findtext("atom:title", namespaces=ATOM),
+            # The title's first part: the claim and what changed; the proposition follows a dash.
+            "change": entry.findtext("atom:title", namespaces=ATOM).partition(" — ")[0],
+            "author": entry.findtext("atom:author/atom:name", namespaces=ATOM),
             "link": entry.find("atom:link", ATOM).get("href"),
             "id": entry.findtext("atom:id", namespaces=ATOM),
             "summary": entry.findtext("atom:summary", namespaces=ATOM),
@@ -72,7 +75,7 @@ def test_site_feed_lists_an_updates_rationale_and_link(client, make_claim, recor
 
     (entry,) = entries(client, english("claims:updates-feed"))
 
-    assert entry["title"] == "C1: Accurate"
+    assert entry["title"] == "C1: Accurate — An English proposition."
     assert entry["summary"] == "<p>The visit is on the record.</p>"
     assert entry["link"] == f"http://testserver/en/sources/essay/C1/#update-{update.pk}"
     assert entry["published"] == entry["updated"] == "2026-01-05T12:00:00+00:00"
@@ -84,7 +87,7 @@ def test_site_feed_entry_title_names_the_new_stage_and_status(client, make_claim
     record_update(claim, stage=track.stages.get(slug="no-formal-step"), recorded=moment(datetime.date(2026, 1, 5)))
     record_update(claim, status=Claim.Status.IN_PROGRESS, stage=party_draft, recorded=moment(datetime.date(2026, 1, 6)))
 
-    titles = [entry["title"] for entry in entries(client, english("claims:updates-feed"))]
+    titles = [entry["change"] for entry in entries(client, english("claims:updates-feed"))]
 
     assert titles == ["C1: In progress / Party draft", "C1: No formal step"]
 
@@ -114,6 +117,55 @@ def test_site_feed_marks_a_correction(client, make_claim, record_update):
     assert "Correction" not in original["summary"]
 
 
+def test_site_feed_entry_title_says_what_the_claim_is_in_short(client, make_claim, record_update):
+    claim = make_claim(text_en="Takaichi will have more room to push her agenda of constitutional revision " * 3)
+    record_update(claim, status=Claim.Status.MIXED)
+
+    (entry,) = entries(client, english("claims:updates-feed"))
+
+    assert entry["title"].startswith("C1: Mixed — Takaichi will have more room to push her agenda")
+    assert entry["title"].endswith("…") and len(entry["title"]) < len(claim.text_en)
+
+
+def test_site_feed_marks_a_corrected_update_and_links_to_its_correction(client, make_claim, record_update):
+    claim = make_claim()
+    mistaken = record_update(claim, status=Claim.Status.MIXED, recorded=moment(datetime.date(2026, 1, 5)))
+    correction = record_update(
+        claim, status=Claim.Status.ACCURATE, corrects=mistaken, recorded=moment(datetime.date(2026, 1, 6))
+    )
+
+    newer, original = entries(client, english("claims:updates-feed"))
+
+    assert original["title"] == "C1: Mixed — An English proposition. (corrected)"
+    assert f'<a href="/en/sources/essay/C1/#update-{correction.pk}">See the correction</a>' in original["summary"]
+    # The entry changed when the correction marked it.
+    assert original["updated"] == "2026-01-06T12:00:00+00:00"
+    assert "(corrected)" not in newer["title"]
+
+
+def test_site_feed_names_the_site_as_author_and_each_entry_by_its_analysts_public_name(
+    client, make_claim, record_update, make_user
+):
+    claim = make_claim()
+    record_update(claim, status=Claim.Status.MIXED, recorded=moment(datetime.date(2026, 1, 5)))
+    mei = make_user("mei-login", "analyst", display_name="Mei Chen")
+    record_update(claim, status=Claim.Status.ACCURATE, recorded_by=mei, recorded=moment(datetime.date(2026, 1, 6)))
+
+    feed = ET.fromstring(client.get(english("claims:updates-feed")).content)
+    named, anonymous = entries(client, english("claims:updates-feed"))
+
+    assert feed.findtext("atom:author/atom:name", namespaces=ATOM) == "Claim tracker"
+    assert named["author"] == mei.public_name
+    assert "mei-login" not in client.get(english("claims:updates-feed")).content.decode()
+    assert anonymous["author"] is None  # the feed's author stands in
+
+
+def test_claim_feed_names_the_site_as_author(client, make_claim):
+    feed = ET.fromstring(client.get(claim_feed_url(make_claim())).content)
+
+    assert feed.findtext("atom:author/atom:name", namespaces=ATOM) == "Claim tracker"
+
+
 def test_site_feed_lists_newest_first_with_unique_ids(client, make_claim, record_update):
     first, second = make_claim(), make_claim("日本大幅增加國防支出")
     record_update(first, status=Claim.Status.MIXED, recorded=moment(datetime.date(2026, 1, 5)))
@@ -122,7 +174,7 @@ def test_site_feed_lists_newest_first_with_unique_ids(client, make_claim, record
 
     listed = entries(client, english("claims:updates-feed"))
 
-    assert [entry["title"] for entry in listed] == ["C1: Inaccurate", "C2: Accurate", "C1: Mixed"]
+    assert [entry["change"] for entry in listed] == ["C1: Inaccurate", "C2: Accurate", "C1: Mixed"]
     assert len({entry["id"] for entry in listed}) == 3
 
 
@@ -188,7 +240,7 @@ def test_claim_feed_lists_only_that_claims_updates_newest_first(client, make_cla
     record_update(other, status=Claim.Status.ACCURATE, recorded=moment(datetime.date(2026, 1, 6)))
     record_update(claim, status=Claim.Status.INACCURATE, recorded=moment(datetime.date(2026, 1, 7)))
 
-    titles = [entry["title"] for entry in entries(client, claim_feed_url(claim))]
+    titles = [entry["change"] for entry in entries(client, claim_feed_url(claim))]
 
     assert titles == ["C1: Inaccurate", "C1: Mixed"]
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim
+from tests.conftest import backdate
 
 pytestmark = pytest.mark.django_db
 HOME = "/en/"
@@ -61,6 +62,35 @@ def test_home_shows_the_latest_updates_of_public_claims_only(client, make_claim,
     assert "A draft&#x27;s secret." not in html and "A draft's secret." not in html
 
 
+def test_home_marks_a_corrected_update_in_the_latest_updates_and_links_to_its_correction(
+    client, make_claim, record_update
+):
+    claim = make_claim()
+    mistaken = record_update(claim, status=Claim.Status.MIXED, rationale="Read the wrong date.")
+    correction = record_update(claim, status=Claim.Status.ACCURATE, corrects=mistaken, rationale="Right date.")
+
+    response = client.get(HOME)
+
+    latest = {update.pk: update for update in response.context["latest"]}
+    assert latest[mistaken.pk].shown_correction == correction
+    assert latest[correction.pk].shown_correction is None
+    assert f'href="{claim.get_absolute_url()}#update-{correction.pk}"' in response.content.decode()
+    assert response.content.decode().count('class="is-corrected"') == 1
+
+
+def test_home_on_a_past_day_does_not_mark_an_update_corrected_later(client, make_claim, record_update):
+    claim = make_claim()
+    backdate(claim, datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    mistaken = record_update(claim, status=Claim.Status.MIXED, recorded=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC))
+    record_update(
+        claim, status=Claim.Status.ACCURATE, corrects=mistaken, recorded=datetime.datetime(2026, 2, 5, tzinfo=datetime.UTC)
+    )
+
+    response = client.get(HOME, {"as_of": "2026-01-10"})
+
+    assert [(update.pk, update.shown_correction) for update in response.context["latest"]] == [(mistaken.pk, None)]
+
+
 def test_home_runs_the_same_number_of_queries_with_few_or_many_claims(populate, count_queries):
     populate(2)
     few = count_queries(HOME)
@@ -71,3 +101,13 @@ def test_home_runs_the_same_number_of_queries_with_few_or_many_claims(populate, 
 def test_home_in_chinese_uses_the_chinese_url(client, make_claim):
     make_claim()
     assert client.get(reverse("claims:home")).status_code == 200
+
+
+def test_home_has_a_link_preview_with_the_sites_description(client):
+    html = client.get(HOME).content.decode()
+    description = "A public record of what an essay asserted and predicted, and how each claim stands now."
+    assert f'<meta name="description" content="{description}">' in html
+    assert f'<meta property="og:description" content="{description}">' in html
+    assert '<meta property="og:title" content="Claim tracker">' in html
+    assert '<meta property="og:type" content="website">' in html
+    assert '<meta property="og:url" content="http://testserver/en/">' in html

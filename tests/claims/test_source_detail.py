@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from claims.anchoring import paragraphs
@@ -55,3 +57,22 @@ def test_source_page_runs_the_same_number_of_queries_with_few_or_many_claims(pop
     few = count_queries("/en/sources/essay/")
     populate(20)
     assert count_queries("/en/sources/essay/") == few
+
+
+def test_source_page_shows_its_original_address_and_publication_date(client, make_source):
+    make_source(slug="dated", url="https://www.example.org/commentary/12345", published_on=datetime.date(2026, 3, 20))
+    html = client.get("/en/sources/dated/").content.decode()
+    assert '<a href="https://www.example.org/commentary/12345" rel="noopener">https://www.example.org/commentary/12345</a>' in html
+    assert '<time datetime="2026-03-20">2026-03-20</time>' in html
+
+
+def test_source_page_says_when_the_address_and_date_are_not_recorded(client, source):
+    html = client.get("/en/sources/essay/").content.decode()
+    assert html.count("<dd>not recorded</dd>") == 2
+
+
+def test_source_page_has_a_link_preview(client, source):
+    html = client.get("/en/sources/essay/").content.decode()
+    assert '<meta property="og:title" content="A title">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta property="og:url" content="http://testserver/en/sources/essay/">' in html

@@ -52,6 +52,34 @@ def test_a_claim_not_yet_public_on_that_day_is_not_shown(client, rated_later, ma
     assert client.get("/en/sources/essay/C2/?as_of=2026-02-01").status_code == 404
 
 
+def test_a_claim_page_before_the_claim_entered_the_tracker_says_so(client, rated_later, make_claim):
+    later = make_claim("日本大幅增加國防支出")
+
+    response = client.get("/en/sources/essay/C2/?as_of=2026-02-01")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "C2 was not yet in the tracker at the end of 2026-02-01." in html
+    assert f"It was published on {timezone.localdate(later.made_public()).isoformat()}." in html
+    assert 'href="/en/sources/essay/C2/"' in html
+
+
+def test_a_claim_page_before_the_claim_entered_the_tracker_says_so_in_chinese(client, rated_later, make_claim):
+    make_claim("日本大幅增加國防支出")
+
+    html = client.get("/zh-hant/sources/essay/C2/?as_of=2026-02-01").content.decode()
+
+    assert "C2 在 2026-02-01 結束時尚未列入追蹤" in html
+
+
+def test_a_claim_page_on_a_past_day_for_a_draft_or_missing_claim_is_a_plain_404(client, rated_later, make_claim):
+    make_claim("日本大幅增加國防支出", state=Claim.State.DRAFT)
+
+    assert client.get("/en/sources/essay/C2/?as_of=2026-02-01").status_code == 404
+    assert "not yet in the tracker" not in client.get("/en/sources/essay/C2/?as_of=2026-02-01").content.decode()
+    assert client.get("/en/sources/essay/C9/?as_of=2026-02-01").status_code == 404
+
+
 def test_a_claim_that_was_a_draft_on_that_day_is_not_shown(client, make_claim):
     claim = make_claim(state=Claim.State.DRAFT)
     backdate(claim, PAST)
