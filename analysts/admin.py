@@ -1,11 +1,15 @@
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from axes.utils import reset
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -13,6 +17,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from analysts.models import QUEUE_ORDER, Analyst, Assignment, ReviewCycle, parse_period
 from claims.admin import ChangeForm, ReasonedAdmin, VersionedAdmin
 from claims.models import Claim
+
+
+class UnchangedForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="What you checked, and why the claim stands as it is. Saved on the review and the claim's history.",
+    )
 
 
 class AnalystChangeForm(ChangeForm, UserChangeForm):
@@ -211,15 +222,35 @@ class AssignmentAdmin(ReasonedAdmin):
 
     @admin.action(description="Mark reviewed, unchanged")
     def complete_unchanged(self, request, queryset):
-        done = 0
+        """Asks first, on a page of its own, for a note on what was checked; then completes the reviews."""
+        form = UnchangedForm(request.POST if "confirm" in request.POST else None)
         versions = self.versions_seen(request)
+        if not form.is_valid():
+            return self.confirm_unchanged(request, queryset, form, versions)
+        done = 0
         for assignment in queryset.select_related("claim"):
             if assignment.analyst_id != request.user.pk and not request.user.has_perm("analysts.view_all_reviews"):
                 self.message_user(request, f"{assignment} is not yours to complete.", messages.ERROR)
                 continue
             try:
-                assignment.complete_unchanged(user=request.user, base_version=versions.get(assignment.pk))
+                assignment.complete_unchanged(
+                    user=request.user, note=form.cleaned_data["note"], base_version=versions.get(assignment.pk)
+                )
                 done += 1
             except ValidationError as error:
                 self.message_user(request, "; ".join(error.messages), messages.WARNING)
         self.message_user(request, f"Marked {done} reviews as reviewed, unchanged.", messages.SUCCESS)
+        return HttpResponseRedirect(request.get_full_path())  # back to the queue, its filters kept
+
+    def confirm_unchanged(self, request, queryset, form, versions):
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark reviewed, unchanged",
+            "opts": self.model._meta,
+            "assignments": [(assignment, versions.get(assignment.pk)) for assignment in queryset.select_related("claim")],
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "queue_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/analysts/assignment/complete_unchanged_confirmation.html", context)

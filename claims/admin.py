@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from claims.models import Actor, Claim, ClaimRelation, Evidence, Source, Stage, Topic, Track, Update, comparable, stamp
 
@@ -196,10 +198,39 @@ class VersionedAdmin:
         return response
 
 
+class LabelledChanges(HistoricalRecordContextHelper):
+    """History's list of changes in the words analysts read: a status's label rather than its code,
+    "—" for no stage rather than "Deleted stage (pk=None)", a deleted record by its last name."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, DeletedObject):
+            return deleted_label(value)
+        if value in ("", None):
+            return "—"
+        if field.choices and not field.many_to_many:
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+def deleted_label(deleted):
+    if deleted.pk is None:
+        return "—"
+    history = getattr(deleted.model, "history", None)
+    last = history.filter(id=deleted.pk).order_by("-history_date").first() if history is not None else None
+    try:
+        return f"{last.instance} (deleted)" if last else str(deleted)
+    except ObjectDoesNotExist:  # its own name needs a record that is gone too
+        return str(deleted)
+
+
 class ReasonedAdmin(VersionedAdmin, SimpleHistoryAdmin):
     """Admin whose every save records the analyst and the reason, and never overwrites an unseen change."""
 
     form = ChangeForm
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledChanges(self.model, historical_record)
 
 
 @admin.register(Actor)
@@ -299,6 +330,12 @@ class UpdateInline(admin.StackedInline):
     autocomplete_fields = ["evidence"]
     verbose_name = "status update"
     verbose_name_plural = "status updates (record one to change the status or stage)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            limit_update_choices(formset.form.base_fields, obj)
+        return formset
 
     def has_change_permission(self, request, obj=None):
         return False  # updates are append-only: put one right by recording a correction
@@ -437,6 +474,17 @@ class ClaimAdmin(ReasonedAdmin):
         self.message_user(request, f"Published {published} claims.", messages.SUCCESS)
 
 
+def limit_update_choices(fields, claim):
+    """Offer only what Update.errors() accepts for this claim: its scale's statuses, its track's
+    stages, and its standing updates to correct. (`fields` belong to a form class made for this request.)"""
+    if "status" in fields:
+        fields["status"].choices = [("", "---------"), *((status.value, status.label) for status in claim.statuses())]
+    if "stage" in fields:
+        fields["stage"].queryset = Stage.objects.filter(track=claim.track_id) if claim.track_id else Stage.objects.none()
+    if "corrects" in fields:
+        fields["corrects"].queryset = claim.live_updates()
+
+
 def record_update_from(form, claim, user):
     """Record the update an admin form describes, through the claim's one write path."""
     data = form.cleaned_data
@@ -492,6 +540,14 @@ class UpdateAdmin(ReasonedAdmin):
     @admin.display(description="corrected", boolean=True)
     def is_corrected(self, update):
         return hasattr(update, "correction")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The claim is known when the add link came from its page (?claim=<pk>).
+        claim = Claim.objects.filter(pk=request.GET.get("claim")).first() if request.GET.get("claim", "").isdigit() else None
+        if obj is None and claim is not None:
+            limit_update_choices(form.base_fields, claim)
+        return form
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -29,6 +29,14 @@ class Paragraph:
     end: int
     segments: list
 
+    @property
+    def items(self):
+        """Every item whose span starts in this paragraph (not one carried over from the last), once, in reading order."""
+        found = []
+        for segment in self.segments:
+            found.extend(item for item in segment.opening if item not in found)
+        return found
+
 
 def paragraphs(text, spans):
     """Split `text` into paragraphs of segments; `spans` is a list of (start, end, item)."""

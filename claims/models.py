@@ -33,6 +33,11 @@ update_recorded = Signal()
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
 
 
+# The seed loader's account. Its updates record where a claim stood when the essay was written:
+# a stage it set is the claim's baseline, not a step taken on that day.
+SEED_ACCOUNT = "seed"
+
+
 def command_account(username, display_name):
     """The account a management command's history rows name: inactive, with no password."""
     account, created = get_user_model().objects.get_or_create(
@@ -42,6 +47,10 @@ def command_account(username, display_name):
         account.set_unusable_password()
         account.save(update_fields=["password"])
     return account
+
+
+def is_seed_account(user):
+    return user is not None and user.get_username() == SEED_ACCOUNT
 
 
 def stamp(instance, user, reason):
@@ -929,14 +938,15 @@ class Claim(Versioned):
         """The stages of the claim's track, each with the date the claim reached it (from `timeline`)."""
         if self.track is None:
             return []
-        reached = {}
+        reached = {}  # stage pk: the update that reached it
         for entry in timeline:
             if entry.stage_changed and not entry.is_corrected:
-                reached.setdefault(entry.stage_after.pk, entry.update.effective_on)
+                reached.setdefault(entry.stage_after.pk, entry.update)
         return [
             {
                 "stage": stage,
-                "reached_on": reached.get(stage.pk),
+                "reached_on": reached[stage.pk].effective_on if stage.pk in reached else None,
+                "is_baseline": stage.pk in reached and is_seed_account(reached[stage.pk].recorded_by),
                 "is_current": stage.pk == self.stage_id,
                 "is_passed": self.stage is not None and stage.position < self.stage.position,
             }
@@ -1231,6 +1241,14 @@ class Update(models.Model):
             errors["status"] = f"{claim.label}: an update must set a new status, a new stage, or both."
         if not self.rationale.strip():
             errors["rationale"] = f"{claim.label}: an update needs a rationale."
+        try:
+            effective_on = Update._meta.get_field("effective_on").to_python(self.effective_on)
+        except ValidationError:
+            errors["effective_on"] = f"{claim.label}: the effective date {self.effective_on!r} is not a date."
+        else:
+            if effective_on is not None and effective_on > timezone.localdate():
+                # An update takes effect when it happens; a future date would show it as news today.
+                errors["effective_on"] = f"{claim.label}: the effective date {effective_on} is in the future."
         if self.corrects_id is not None and self.corrects.claim_id != self.claim_id:
             errors["corrects"] = f"{claim.label}: a correction must correct an update of the same claim."
         elif self.corrects_id is not None and Update.objects.filter(corrects=self.corrects_id).exclude(pk=self.pk).exists():

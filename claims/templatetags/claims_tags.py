@@ -1,6 +1,9 @@
 from django import template
 from django.urls import translate_url
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import CONFIDENCE_BANDS, ClaimStatus, Confidence
 
 register = template.Library()
 
@@ -17,3 +20,39 @@ def in_language(obj, field):
 def page_in_language(context, code):
     """This page's address in another language, query string included."""
     return translate_url(context["request"].get_full_path(), code)
+
+
+# The annotated essay colours each passage by its claim's status group. A group gathers the
+# statuses that read alike at a glance; the claim's kind already says which scale it is on.
+STATUS_GROUPS = {
+    "not-rated": (_("Not yet rated"), [ClaimStatus.NOT_RATED]),
+    "accurate": (_("Accurate or mostly accurate"), [ClaimStatus.ACCURATE, ClaimStatus.MOSTLY_ACCURATE]),
+    "inaccurate": (_("Mixed or inaccurate"), [ClaimStatus.MIXED, ClaimStatus.INACCURATE]),
+    "in-progress": (_("In progress or stalled"), [ClaimStatus.IN_PROGRESS, ClaimStatus.STALLED]),
+    "fulfilled": (_("Fulfilled or partly fulfilled"), [ClaimStatus.FULFILLED, ClaimStatus.PARTLY_FULFILLED]),
+    "not-fulfilled": (_("Not fulfilled"), [ClaimStatus.NOT_FULFILLED]),
+    "unjudged": (_("Unverifiable or void"), [ClaimStatus.UNVERIFIABLE, ClaimStatus.VOID]),
+}
+GROUP_OF_STATUS = {status: key for key, (_label, statuses) in STATUS_GROUPS.items() for status in statuses}
+
+
+@register.filter
+def status_group(claim):
+    """`claim|status_group`: the key of the essay legend's group its status belongs to."""
+    return GROUP_OF_STATUS[ClaimStatus(claim.status)]
+
+
+@register.simple_tag
+def status_legend():
+    """The essay legend's groups, in order: (key, label) pairs."""
+    return [(key, label) for key, (label, _statuses) in STATUS_GROUPS.items()]
+
+
+@register.filter
+def confidence_band(claim):
+    """`claim|confidence_band`: its band's label, probability in percent and the essay's wording; None if unset."""
+    if not claim.confidence:
+        return None
+    band = Confidence(claim.confidence)
+    probability, wording = CONFIDENCE_BANDS[band]
+    return {"label": band.label, "percent": round(probability * 100), "wording": wording}

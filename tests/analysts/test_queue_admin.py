@@ -1,11 +1,13 @@
 """The review queue in the admin (/admin/analysts/assignment/) and how reviews get done."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -58,9 +60,19 @@ def listed(client, query=""):
     return list(response.context["cl"].result_list)
 
 
-def complete_unchanged(client, *assignments):
-    data = {"action": "complete_unchanged", "_selected_action": [a.pk for a in assignments], "index": 0}
-    return client.post(QUEUE, data, follow=True)
+NOTE = "Checked the ministry's site and the Diet record: nothing new."
+
+
+def complete_unchanged(client, *assignments, note=NOTE, query=""):
+    """Run the action as the admin does: the queue's Run button, then the confirmation with a note."""
+    selected = {"action": "complete_unchanged", "_selected_action": [a.pk for a in assignments]}
+    asked = client.post(QUEUE + query, {**selected, "index": 0})
+    assert asked.status_code == 200 and 'name="note"' in asked.content.decode()
+    return client.post(QUEUE + query, {**selected, "confirm": "yes", "note": note}, follow=True)
+
+
+def hidden_inputs(html):
+    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
 
 
 def test_analyst_sees_only_their_own_open_reviews_by_default(client, mei, ken, assign):
@@ -187,12 +199,70 @@ def test_analyst_cannot_complete_another_analysts_review(client, mei, ken, assig
 def test_editor_can_complete_another_analysts_review(client, mei, editor, assign):
     meis = assign(mei)
     client.force_login(editor)
-    client.post(
-        QUEUE + "?queue=open", {"action": "complete_unchanged", "_selected_action": [meis.pk], "index": 0}
-    )
+    complete_unchanged(client, meis, query="?queue=open")
     meis.refresh_from_db()
     assert meis.state == Assignment.State.DONE
     assert meis.history.first().history_user.username == "ed"
+
+
+def test_complete_unchanged_asks_for_a_note_before_changing_anything(client, mei, assign):
+    assignment = assign(mei)
+    client.force_login(mei)
+
+    response = client.post(QUEUE, {"action": "complete_unchanged", "_selected_action": [assignment.pk], "index": 0})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<textarea name="note"' in html and "C1" in html
+    assignment.refresh_from_db()
+    assert assignment.state == Assignment.State.OPEN
+
+
+def test_complete_unchanged_without_a_note_is_refused(client, mei, assign):
+    assignment = assign(mei)
+    client.force_login(mei)
+
+    response = client.post(QUEUE, {"action": "complete_unchanged", "_selected_action": [assignment.pk], "confirm": "yes", "note": " "})
+
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    assignment.refresh_from_db()
+    assert assignment.state == Assignment.State.OPEN
+
+
+def test_complete_unchanged_with_csrf_keeps_the_note_and_returns_to_the_queue(mei, assign):
+    assignment = assign(mei)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mei)
+    queue = client.get(QUEUE + "?queue=open").content.decode()
+    token = dict(hidden_inputs(queue))["csrfmiddlewaretoken"]
+    version = dict(hidden_inputs(queue))[f"version_{assignment.pk}"]
+
+    asked = client.post(QUEUE + "?queue=open", {
+        "csrfmiddlewaretoken": token, "action": "complete_unchanged", "index": 0,
+        "_selected_action": [assignment.pk], f"version_{assignment.pk}": version,
+    })
+    carried = hidden_inputs(asked.content.decode())
+    assert (f"version_{assignment.pk}", version) in carried
+    response = client.post(QUEUE + "?queue=open", {**dict(carried), "note": NOTE})
+
+    assert response.status_code == 302 and response["Location"] == QUEUE + "?queue=open"
+    assignment.refresh_from_db()
+    assert (assignment.state, assignment.note) == (Assignment.State.DONE, NOTE)
+    assert assignment.claim.history.first().history_change_reason == f"Reviewed, unchanged. {NOTE}"
+
+
+def test_complete_unchanged_confirmed_after_the_review_changed_is_refused(client, mei, assign):
+    assignment = assign(mei)
+    client.force_login(mei)
+    selected = {"action": "complete_unchanged", "_selected_action": [assignment.pk], f"version_{assignment.pk}": assignment.version}
+    carried = dict(hidden_inputs(client.post(QUEUE, {**selected, "index": 0}).content.decode()))
+    Assignment.objects.get(pk=assignment.pk).save_version(["note"], None, "Changed meanwhile")  # a new version
+
+    client.post(QUEUE, {**carried, "note": NOTE})
+
+    assignment.refresh_from_db()
+    assert assignment.state == Assignment.State.OPEN
 
 
 def test_complete_unchanged_twice_is_refused(mei, assign):

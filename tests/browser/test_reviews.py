@@ -37,11 +37,18 @@ def test_analyst_marks_a_review_unchanged_and_the_claim_page_shows_the_stamp(pag
     row.locator("input.action-select").check()
     page.locator("select[name=action]").select_option(label="Mark reviewed, unchanged")
     page.get_by_role("button", name="Run").click()
+    # A confirmation page asks what was checked; the note is required.
+    page.get_by_role("button", name="Yes, mark reviewed, unchanged").click()
+    expect(page.locator("textarea[name=note]")).to_be_visible()  # refused by the browser: no note yet
+    page.get_by_label("Note").fill("Checked the Kantei schedule: nothing new.")
+    page.get_by_role("button", name="Yes, mark reviewed, unchanged").click()
+    expect(page).to_have_url(re.compile(r"/admin/analysts/assignment/(\?.*)?$"))
     expect(page.locator(".messagelist .success")).to_contain_text("Marked 1 reviews as reviewed, unchanged.")
     expect(queue_row(page, "C1")).to_have_count(0)  # done reviews leave "My open reviews"
 
     review = Assignment.objects.get(claim__number=1)
     assert (review.state, review.outcome) == (Assignment.State.DONE, Assignment.Outcome.UNCHANGED)
+    assert review.note == "Checked the Kantei schedule: nothing new."
     page.goto(site + f"/en/sources/{queue}/C1/")
     expect(page.locator(".facts")).to_contain_text("reviewed, unchanged")
     expect(page.locator(".facts")).to_contain_text(timezone.localdate().isoformat())

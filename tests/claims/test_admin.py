@@ -1,9 +1,15 @@
+import datetime
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import DeletedObject
 
-from claims.models import Actor, Claim, Evidence, Source, Stage, Update
+from claims.admin import deleted_label
+from claims.models import Actor, Claim, Evidence, Source, Stage, Track, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -133,8 +139,60 @@ def test_admin_update_with_a_status_of_the_wrong_scale_is_refused(logged_in, mak
     data.update({"updates-TOTAL_FORMS": "1", "updates-0-status": Claim.Status.FULFILLED,
                  "updates-0-effective_on": "2026-03-18", "updates-0-rationale": "Wrong scale."})
     response = logged_in.post(change_url(claim), data)
-    assert "does not belong to a assertion" in response.content.decode()
+    # The form no longer offers it, so it is refused as not a choice (Update.errors() would refuse it too).
+    assert response.status_code == 200
+    assert Claim.Status.FULFILLED.value in response.content.decode()
     assert not Update.objects.exists()
+
+
+def test_admin_update_effective_in_the_future_is_refused(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = admin_form(logged_in, change_url(claim))
+    data.update({"updates-TOTAL_FORMS": "1", "updates-0-status": Claim.Status.ACCURATE,
+                 "updates-0-effective_on": tomorrow.isoformat(), "updates-0-rationale": "Announced ahead."})
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 200
+    assert f"C1: the effective date {tomorrow} is in the future." in response.content.decode()
+    assert not Update.objects.exists()
+
+
+def select_options(response, name):
+    """The values a select of the page offers, blank included."""
+    select = re.search(rf'<select name="{re.escape(name)}"[^>]*>(.*?)</select>', response.content.decode(), re.S)
+    assert select, name
+    return re.findall(r'<option value="([^"]*)"', select.group(1))
+
+
+def test_admin_new_update_offers_only_the_claims_statuses_stages_and_updates(logged_in, make_claim, track, record_update):
+    claim = make_claim(kind=Claim.Kind.PREDICTION, track=track)
+    standing = record_update(claim, status=Claim.Status.IN_PROGRESS, effective_on=datetime.date(2026, 1, 10))
+    corrected = record_update(claim, status=Claim.Status.STALLED, effective_on=datetime.date(2026, 2, 10))
+    correction = record_update(claim, status=Claim.Status.STALLED, effective_on=datetime.date(2026, 2, 11), corrects=corrected)
+    other = make_claim("高市", kind=Claim.Kind.ASSERTION)
+    foreign = record_update(other, status=Claim.Status.ACCURATE)
+    Stage.objects.create(track=Track.objects.create(slug="other", name="其他", name_en="Other"), position=1, slug="x", name="X")
+
+    response = logged_in.get(change_url(claim))
+
+    assert select_options(response, "updates-__prefix__-status") == ["", *claim.statuses()]
+    assert Claim.Status.ACCURATE not in claim.statuses()
+    assert select_options(response, "updates-__prefix__-stage") == ["", *(str(pk) for pk in track.stages.values_list("pk", flat=True))]
+    corrects = select_options(response, "updates-__prefix__-corrects")
+    assert sorted(corrects) == sorted(["", str(standing.pk), str(correction.pk)])
+    assert str(foreign.pk) not in corrects
+
+
+def test_admin_update_add_form_for_a_known_claim_offers_only_its_choices(logged_in, make_claim, track):
+    claim = make_claim(kind=Claim.Kind.PREDICTION, track=track)
+    Stage.objects.create(track=Track.objects.create(slug="other", name="其他", name_en="Other"), position=1, slug="x", name="X")
+    url = reverse("admin:claims_update_add") + f"?claim={claim.pk}"
+
+    response = logged_in.get(url)
+
+    assert select_options(response, "status") == ["", *claim.statuses()]
+    assert select_options(response, "stage") == ["", *(str(pk) for pk in track.stages.values_list("pk", flat=True))]
+    assert len(select_options(logged_in.get(reverse("admin:claims_update_add")), "status")) == len(Claim.Status) + 1
 
 
 def test_admin_recorded_updates_are_read_only(logged_in, make_claim, record_update):
@@ -183,6 +241,28 @@ def test_admin_history_page_shows_who_changed_what_from_what_to_what_and_why(log
     assert "Named the city." in html
     assert "An English proposition." in html and "Takaichi left for Washington." in html
     assert str(analyst) in html
+
+
+def test_admin_history_page_shows_status_labels_and_no_stage_rather_than_codes(logged_in, make_claim, track, record_update):
+    claim = make_claim(kind=Claim.Kind.PREDICTION, track=track)
+    record_update(claim, status=Claim.Status.IN_PROGRESS, stage=track.stages.get(position=2))
+
+    html = logged_in.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
+
+    before, after = re.escape(str(Claim.Status.NOT_RATED.label)), re.escape(str(Claim.Status.IN_PROGRESS.label))
+    assert re.search(rf"{before}\s*&nbsp;&rarr;&nbsp;&nbsp;{after}", html)
+    assert "not_rated" not in html and "in_progress" not in html
+    assert "pk=None" not in html
+    assert str(track.stages.get(position=2)) in html
+
+
+def test_history_names_a_deleted_record_by_its_last_name(track):
+    stage = Stage.objects.create(track=track, position=9, slug="gone", name="Abandoned", name_en="Abandoned")
+    label, pk = str(stage), stage.pk
+    stage.delete()
+
+    assert deleted_label(DeletedObject(Stage, pk)) == f"{label} (deleted)"
+    assert deleted_label(DeletedObject(Stage, None)) == "—"
 
 
 def test_admin_source_edit_that_breaks_an_anchor_is_refused(logged_in, source, make_claim, admin_form):

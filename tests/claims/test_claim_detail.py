@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from claims.models import Claim, ClaimRelation, Evidence
+from claims.models import SEED_ACCOUNT, Claim, ClaimRelation, Confidence, Evidence, command_account
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +192,40 @@ def test_claim_page_in_chinese_previews_the_essays_words(client, make_claim):
     html = client.get(f"/zh-hant/sources/essay/C{claim.number}/").content.decode()
     assert '<meta name="description" content="高市早苗首相啟程訪美">' in html
     assert '<meta property="og:title" content="C1: 高市早苗首相啟程訪美">' in html
+
+
+def test_claim_page_shows_the_confidence_band_its_probability_and_the_essays_wording(client, make_claim):
+    claim = make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION, confidence=Confidence.LIKELY)
+    english = page(client, claim).content.decode()
+    chinese = client.get(f"/zh-hant/sources/essay/C{claim.number}/").content.decode()
+    assert (
+        '<dt>Confidence</dt><dd class="confidence">Likely (75%)'
+        '<span class="definition-line">A plain statement about the future: 將, 會, 可望.</span></dd>'
+    ) in english
+    assert '<dt>信心程度</dt><dd class="confidence">很可能 (75%)<span class="definition-line">對未來的直述' in chinese
+
+
+def test_claim_page_without_a_confidence_shows_none(client, make_claim):
+    html = page(client, make_claim()).content.decode()
+    assert "<dt>Confidence</dt>" not in html
+
+
+def test_a_stage_set_by_the_seed_loader_reads_as_the_baseline_and_a_later_one_as_reached(client, make_claim, record_update, track):
+    claim = make_claim(track=track)
+    first, second, _third = track.stages.all()
+    record_update(claim, stage=first, effective_on="2026-03-18", recorded_by=command_account(SEED_ACCOUNT, "Seed loader"))
+    record_update(claim, stage=second, effective_on="2026-05-02")
+    english = page(client, claim).content.decode()
+    chinese = client.get(f"/zh-hant/sources/essay/C{claim.number}/").content.decode()
+    assert '<span class="rung-date">baseline as of 2026-03-18</span>' in english
+    assert '<span class="rung-date">reached 2026-05-02</span>' in english
+    assert "reached 2026-03-18" not in english
+    assert '<span class="rung-date">截至2026-03-18的基準</span>' in chinese
+
+
+def test_a_stage_an_analyst_set_on_the_essays_date_reads_as_reached(client, make_claim, record_update, track, analyst):
+    claim = make_claim(track=track)
+    record_update(claim, stage=track.stages.first(), effective_on="2026-03-18", recorded_by=analyst)
+    html = page(client, claim).content.decode()
+    assert '<span class="rung-date">reached 2026-03-18</span>' in html
+    assert "baseline as of" not in html

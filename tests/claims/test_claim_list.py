@@ -1,6 +1,6 @@
 import pytest
 
-from claims.models import Actor, Claim, Topic
+from claims.models import Actor, Claim, Confidence, Topic
 
 pytestmark = pytest.mark.django_db
 LIST = "/en/claims/"
@@ -79,3 +79,15 @@ def test_list_runs_the_same_number_of_queries_with_few_or_many_claims(populate, 
     few = count_queries(LIST + "?kind=prediction")
     populate(20)
     assert count_queries(LIST + "?kind=prediction") == few
+
+
+def test_list_rows_show_a_predictions_confidence_band_and_wording(client, make_claim):
+    make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION, confidence=Confidence.NEAR_CERTAIN)
+    make_claim("日本大幅增加國防支出")
+    html = client.get("/en/claims/").content.decode()
+    assert html.count('<p class="confidence-line">') == 1
+    assert (
+        '<p class="confidence-line">Confidence: <strong>Near certain (90%)</strong> · '
+        "Presented as settled, obvious or already under way: 顯然, 必然, 必將, or taken for granted.</p>"
+    ) in html
+    assert "信心程度: <strong>幾近確定 (90%)</strong>" in client.get("/zh-hant/claims/").content.decode()

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import translation
+from django.utils import timezone, translation
 
 from claims.models import Actor, Claim, ClaimRelation, Evidence, Stage, Topic, Track, Update
 from tests.conftest import ESSAY
@@ -306,6 +306,25 @@ def test_correction_must_correct_an_update_of_the_same_claim(make_claim, record_
 
     assert "C2" in error.value.message_dict["corrects"][0]
     assert not second.updates.exists()
+
+
+def test_update_effective_in_the_future_is_refused(make_claim, record_update):
+    claim = make_claim()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as error:
+        record_update(claim, status=Claim.Status.ACCURATE, effective_on=tomorrow)
+
+    assert "C1" in error.value.message_dict["effective_on"][0]
+    assert not claim.updates.exists()
+
+
+def test_update_effective_today_is_accepted(make_claim, record_update):
+    claim = make_claim()
+
+    update = record_update(claim, status=Claim.Status.ACCURATE, effective_on=timezone.localdate())
+
+    assert update.effective_on == timezone.localdate()
 
 
 def test_update_with_a_status_outside_the_claims_scale_is_refused(make_claim, record_update):

@@ -12,7 +12,7 @@ def test_source_page_shows_the_whole_text_with_published_spans_linked(client, so
     claim = make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION)
     make_claim("日本大幅增加國防支出", state=Claim.State.DRAFT)
     html = client.get("/en/sources/essay/").content.decode()
-    assert f'<a class="span depth-1" href="{claim.get_absolute_url()}"' in html
+    assert f'<a class="span depth-1 group-not-rated" href="{claim.get_absolute_url()}"' in html
     assert f'id="{claim.label}"' in html
     assert 'id="C2"' not in html
     assert source.content_hash in html
@@ -20,10 +20,55 @@ def test_source_page_shows_the_whole_text_with_published_spans_linked(client, so
 
 def test_nested_spans_link_each_segment_to_the_innermost_claim(client, make_claim):
     outer = make_claim("高市早苗首相啟程訪美")
-    inner = make_claim("首相")
+    inner = make_claim("首相", status=Claim.Status.ACCURATE)
     html = client.get("/en/sources/essay/").content.decode()
-    assert f'<a class="span depth-1" href="{outer.get_absolute_url()}" title="C1 ">高市早苗</a>' in html
-    assert f'<a class="span depth-2" href="{inner.get_absolute_url()}" title="C2 C1 ">首相</a>' in html
+    assert f'<a class="span depth-1 group-not-rated" href="{outer.get_absolute_url()}" title="C1 ">高市早苗</a>' in html
+    assert f'<a class="span depth-2 group-accurate" href="{inner.get_absolute_url()}" title="C2 C1 ">首相</a>' in html
+
+
+def test_each_passage_is_coloured_by_its_claims_status_group_and_its_marker_names_the_status(client, make_claim):
+    prediction = make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION, status=Claim.Status.STALLED)
+    failed = make_claim("日本大幅增加國防支出", kind=Claim.Kind.PREDICTION, status=Claim.Status.NOT_FULFILLED)
+    html = client.get("/en/sources/essay/").content.decode()
+    assert f'<a class="span depth-1 group-in-progress" href="{prediction.get_absolute_url()}"' in html
+    assert f'<a class="span depth-1 group-not-fulfilled" href="{failed.get_absolute_url()}"' in html
+    assert (
+        f'<sup class="marker symbol-not-fulfilled"><a href="{failed.get_absolute_url()}" lang="en">C2</a>'
+        '<span class="visually-hidden"> (Not fulfilled)</span></sup>'
+    ) in html
+
+
+def test_essay_legend_names_every_status_group_in_the_readers_language(client, source):
+    english = client.get("/en/sources/essay/").content.decode()
+    chinese = client.get("/zh-hant/sources/essay/").content.decode()
+    for group in ("not-rated", "accurate", "inaccurate", "in-progress", "fulfilled", "not-fulfilled", "unjudged"):
+        assert f'<span class="swatch group-{group}" lang="zh-Hant" aria-hidden="true">文字</span>' in english
+    assert "Accurate or mostly accurate</li>" in english
+    assert "正確或大致正確</li>" in chinese
+
+
+def test_english_page_lists_each_paragraphs_claims_in_english_after_it(client, make_claim):
+    claim = make_claim("高市將有更大空間推動修憲議程", kind=Claim.Kind.PREDICTION, text_en="Takaichi will have more room to push revision.")
+    html = client.get("/en/sources/essay/").content.decode()
+    paragraph_end = html.index("</p>", html.index(f'id="{claim.label}"'))
+    assert html[paragraph_end:].startswith(
+        f'</p><ul class="essay-claims" lang="en"><li><a class="claim-number" href="{claim.get_absolute_url()}">C1</a>'
+        ' — Takaichi will have more room to push revision. <span class="badge status-not_rated">Not yet rated</span></li></ul>'
+    )
+
+
+def test_chinese_page_shows_no_english_propositions_in_the_essay(client, make_claim):
+    make_claim("高市將有更大空間推動修憲議程", text_en="Takaichi will have more room to push revision.")
+    html = client.get("/zh-hant/sources/essay/").content.decode()
+    assert 'class="essay-claims"' not in html
+    assert "Takaichi will have more room" not in html
+
+
+def test_a_paragraphs_items_are_the_spans_starting_in_it_once_each_in_reading_order():
+    text = "一二三四\n五六"
+    (first, second) = paragraphs(text, [(2, 4, "b"), (0, 3, "a"), (1, 2, "c"), (3, 6, "d")])
+    assert first.items == ["a", "c", "b", "d"]
+    assert second.items == []  # "d" started in the first paragraph
 
 
 def test_overlapping_spans_split_into_segments_that_rebuild_the_text():

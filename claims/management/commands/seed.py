@@ -4,10 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from claims.models import command_account
+from claims.models import SEED_ACCOUNT, command_account
 from claims.seeding import Loader, SeedError, read_seeds
-
-SEED_ACCOUNT = "seed"
 
 
 class DryRun(Exception):
