@@ -259,8 +259,7 @@ class Versioned(models.Model):
             finally:
                 del self.skip_history_when_saving
             stamp(self, by, reason)
-            update_fields = [*plain, "version"] + (["updated"] if any(f.name == "updated" for f in self._meta.fields) else [])
-            self.save(update_fields=update_fields)
+            self.save(update_fields=[*plain, *self.version_fields()])
         return True
 
     def save_version(self, fields, by=None, reason=""):
@@ -270,8 +269,11 @@ class Versioned(models.Model):
         """
         self.version += 1
         stamp(self, by, reason)
-        extra = ["updated"] if any(f.name == "updated" for f in self._meta.fields) else []
-        self.save(update_fields=[*fields, "version", *extra])
+        self.save(update_fields=[*fields, *self.version_fields()])
+
+    def version_fields(self):
+        """The fields every write saves besides its own: the version, and the `updated` stamp where there is one."""
+        return ["version"] + [field.name for field in self._meta.fields if field.name == "updated"]
 
 
 def history_values(row, instance, names):

@@ -174,6 +174,14 @@ def _strip_first_newline(values):
     return [value[1:] if value.startswith("\n") else value for value in values]
 
 
+def form_in(response):
+    """The fields of the admin form in `response`, as a browser would post them back."""
+    reader = FormReader()
+    reader.feed(response.content.decode())
+    data = {name: _strip_first_newline(values) for name, values in reader.data.items()}
+    return {name: values if len(values) != 1 else values[0] for name, values in data.items()}
+
+
 @pytest.fixture
 def admin_form():
     """admin_form(client, url) -> the change form's fields, ready to edit and post back."""
@@ -181,10 +189,7 @@ def admin_form():
     def read(client, url):
         response = client.get(url)
         assert response.status_code == 200, url
-        reader = FormReader()
-        reader.feed(response.content.decode())
-        data = {name: _strip_first_newline(values) for name, values in reader.data.items()}
-        return {name: values if len(values) != 1 else values[0] for name, values in data.items()}
+        return form_in(response)
 
     return read
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from analysts.models import Assignment, ReviewCycle
 from claims.models import Claim, EditConflict, Evidence
+from tests.conftest import form_in
 
 pytestmark = pytest.mark.django_db
 
@@ -70,13 +71,7 @@ def test_saving_again_after_a_conflict_keeps_the_second_analysts_text(mei, ken, 
     assert conflict.status_code == 409
 
     # The conflict page carries the version now stored: saving it again is a deliberate overwrite.
-    from tests.conftest import FormReader
-
-    reader = FormReader()
-    reader.feed(conflict.content.decode())
-    again = {name: values[0] if len(values) == 1 else values for name, values in reader.data.items()}
-    again["text_en"] = again["text_en"].lstrip("\n")
-    again["change_reason"] = again["change_reason"].lstrip("\n")
+    again = form_in(conflict)
     response = ken.post(change_url(claim), again)
 
     assert response.status_code == 302
@@ -283,11 +278,7 @@ def test_saving_the_conflict_page_again_keeps_a_third_analysts_change_to_another
     mei_form.update(text_en="Mei's wording.", change_reason="Wording.")
     conflict = mei.post(change_url(claim), mei_form)
     assert conflict.status_code == 409
-    from tests.conftest import FormReader
-
-    reader = FormReader()
-    reader.feed(conflict.content.decode())
-    again = {name: values[0].removeprefix("\n") if len(values) == 1 else values for name, values in reader.data.items()}
+    again = form_in(conflict)
     assert again["due_on"] == "2027-01-03"  # the page shows Ann's date, not Mei's stale empty one
 
     assert mei.post(change_url(claim), again).status_code == 302
