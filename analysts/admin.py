@@ -12,6 +12,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from analysts.models import QUEUE_ORDER, Analyst, Assignment, ReviewCycle, parse_period
@@ -21,8 +23,11 @@ from claims.models import Claim
 
 class UnchangedForm(forms.Form):
     note = forms.CharField(
+        label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="What you checked, and why the claim stands as it is. Saved on the review and the claim's history.",
+        help_text=_(
+            "What you checked, and why the claim stands as it is. Saved on the review and the claim's history."
+        ),
     )
 
 
@@ -39,7 +44,7 @@ class AnalystAdmin(VersionedAdmin, SimpleHistoryAdmin, UserAdmin):
     filter_horizontal = ["groups", "user_permissions", "topics"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Profile", {"fields": ["display_name", "display_name_en", "bio", "topics"]}),
+        (_("Profile"), {"fields": ["display_name", "display_name_en", "bio", "topics"]}),
         (None, {"fields": ["change_reason", "base_version"]}),
     ]
 
@@ -59,7 +64,7 @@ class FailedLoginAdmin(AccessAttemptAdmin):
         # Axes' model has no unlock permission of its own; the editor role is given this one.
         return request.user.has_perm("axes.change_accessattempt")
 
-    @admin.action(description="Unlock the selected accounts and addresses", permissions=["unlock"])
+    @admin.action(description=_("Unlock the selected accounts and addresses"), permissions=["unlock"])
     def unlock(self, request, queryset):
         """Forget every failed login of the selected accounts, as `manage.py axes_reset_username` does,
         and the selected rows themselves, which also counted against their addresses."""
@@ -68,8 +73,12 @@ class FailedLoginAdmin(AccessAttemptAdmin):
         # reset() with no username would forget every attempt, hence only the names found.
         forgotten = sum(reset(username=username) for username in usernames)
         forgotten += queryset.delete()[0]
-        who = ", ".join(usernames) or "the selected addresses"
-        self.message_user(request, f"Unlocked {who}: {forgotten} failed-login records forgotten.", messages.SUCCESS)
+        who = ", ".join(usernames) or gettext("the selected addresses")
+        message = gettext("Unlocked %(who)s: %(count)d failed-login records forgotten.") % {
+            "who": who,
+            "count": forgotten,
+        }
+        self.message_user(request, message, messages.SUCCESS)
 
 
 class ReviewCycleForm(ChangeForm):
@@ -100,15 +109,15 @@ class ReviewCycleAdmin(ReasonedAdmin):
         # The label names the period and the public report's address: fixed once opened.
         return [*self.readonly_fields, "label"] if obj else self.readonly_fields
 
-    @admin.display(description="open", ordering="open_count")
+    @admin.display(description=_("open"), ordering="open_count")
     def open_reviews(self, cycle):
         return cycle.open_count
 
-    @admin.display(description="done", ordering="done_count")
+    @admin.display(description=_("done"), ordering="done_count")
     def done_reviews(self, cycle):
         return cycle.done_count
 
-    @admin.display(description="missed", ordering="missed_count")
+    @admin.display(description=_("missed"), ordering="missed_count")
     def missed_reviews(self, cycle):
         return cycle.missed_count
 
@@ -118,21 +127,26 @@ class ReviewCycleAdmin(ReasonedAdmin):
             return super().save_model(request, obj, form, change)
         cycle, assignments = ReviewCycle.open_period(obj.label, user=request.user)
         obj.pk, obj.starts_on, obj.ends_on = cycle.pk, cycle.starts_on, cycle.ends_on
-        self.message_user(request, f"Opened {cycle.label}: {len(assignments)} claims assigned.", messages.SUCCESS)
+        message = gettext("Opened %(label)s: %(count)d claims assigned.") % {
+            "label": cycle.label,
+            "count": len(assignments),
+        }
+        self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Close the selected cycles (open reviews become missed)", permissions=["change"])
+    @admin.action(description=_("Close the selected cycles (open reviews become missed)"), permissions=["change"])
     def close_cycles(self, request, queryset):
         for cycle in queryset:
             missed = cycle.close(user=request.user)
-            self.message_user(request, f"Closed {cycle.label}; {missed} reviews missed.", messages.SUCCESS)
+            message = gettext("Closed %(label)s; %(count)d reviews missed.") % {"label": cycle.label, "count": missed}
+            self.message_user(request, message, messages.SUCCESS)
 
 
 class QueueFilter(admin.SimpleListFilter):
-    title = "queue"
+    title = _("queue")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("mine", "My open reviews"), ("open", "All open reviews"), ("all", "Everything")]
+        return [("mine", _("My open reviews")), ("open", _("All open reviews")), ("all", _("Everything"))]
 
     def queryset(self, request, queryset):
         value = self.value() or "mine"
@@ -156,7 +170,8 @@ class QueueFilter(admin.SimpleListFilter):
 class AssignmentAdmin(ReasonedAdmin):
     """The review queue: dependency alerts first, then the most overdue."""
 
-    list_display = ["claim_label", "claim_text", "alert", "due", "analyst", "cycle", "state", "outcome", "review_link"]
+    # The review link comes right after the claim, so that the queue's main action is on screen at 1280 px.
+    list_display = ["claim_label", "claim_text", "review_link", "alert", "due", "analyst", "state", "outcome"]
     list_per_page = 25
     ordering = QUEUE_ORDER
     list_display_links = None
@@ -191,36 +206,38 @@ class AssignmentAdmin(ReasonedAdmin):
         return False  # reviews are assigned by opening a cycle
 
     def changelist_view(self, request, extra_context=None):
-        title = "Review queue: dependency alerts first, then the most overdue"
+        title = gettext("Review queue: dependency alerts first, then the most overdue")
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
-    @admin.display(description="claim", ordering="claim__number")
+    @admin.display(description=_("claim"), ordering="claim__number")
     def claim_label(self, assignment):
         return self.with_version_seen(assignment, assignment.claim.label)
 
-    @admin.display(description="English proposition")
+    @admin.display(description=_("English proposition"))
     def claim_text(self, assignment):
         text = assignment.claim.text_en
         return text if len(text) <= 90 else text[:89] + "…"
 
-    @admin.display(description="alert")
+    @admin.display(description=_("alert"))
     def alert(self, assignment):
         return assignment.alert_reason or ""
 
-    @admin.display(description="due", ordering="claim__next_review_on")
+    @admin.display(description=_("due"), ordering="claim__next_review_on")
     def due(self, assignment):
         due = assignment.claim.next_review_on
-        text = due.isoformat() if due else "now"
-        return format_html("<strong>{} (overdue)</strong>", text) if assignment.is_overdue() else text
+        text = due.isoformat() if due else gettext("now")
+        if assignment.is_overdue():
+            return format_html("<strong>{}</strong>", gettext("%(day)s (overdue)") % {"day": text})
+        return text
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_link(self, assignment):
         if assignment.state != Assignment.State.OPEN:
             return ""
         claim_url = reverse("admin:claims_claim_change", args=[assignment.claim_id])
-        return format_html('<a href="{}#updates-group">Record an update</a>', claim_url)
+        return format_html('<a href="{}#updates-group">{}</a>', claim_url, gettext("Record an update"))
 
-    @admin.action(description="Mark reviewed, unchanged")
+    @admin.action(description=_("Mark reviewed, unchanged"))
     def complete_unchanged(self, request, queryset):
         """Asks first, on a page of its own, for a note on what was checked; then completes the reviews."""
         form = UnchangedForm(request.POST if "confirm" in request.POST else None)
@@ -230,7 +247,8 @@ class AssignmentAdmin(ReasonedAdmin):
         done = 0
         for assignment in queryset.select_related("claim"):
             if assignment.analyst_id != request.user.pk and not request.user.has_perm("analysts.view_all_reviews"):
-                self.message_user(request, f"{assignment} is not yours to complete.", messages.ERROR)
+                message = gettext("%(review)s is not yours to complete.") % {"review": assignment}
+                self.message_user(request, message, messages.ERROR)
                 continue
             try:
                 assignment.complete_unchanged(
@@ -239,14 +257,15 @@ class AssignmentAdmin(ReasonedAdmin):
                 done += 1
             except ValidationError as error:
                 self.message_user(request, "; ".join(error.messages), messages.WARNING)
-        self.message_user(request, f"Marked {done} reviews as reviewed, unchanged.", messages.SUCCESS)
+        message = gettext("Marked %(count)d reviews as reviewed, unchanged.") % {"count": done}
+        self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(request.get_full_path())  # back to the queue, its filters kept
 
     def confirm_unchanged(self, request, queryset, form, versions):
         request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
-            "title": "Mark reviewed, unchanged",
+            "title": gettext("Mark reviewed, unchanged"),
             "opts": self.model._meta,
             "assignments": [(assignment, versions.get(assignment.pk)) for assignment in queryset.select_related("claim")],
             "form": form,

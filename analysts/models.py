@@ -47,14 +47,19 @@ class Analyst(Versioned, AbstractUser):
     """A person who judges claims; also the account the admin logs in with."""
 
     display_name = models.CharField(
+        _("display name"),
         max_length=150,
         blank=True,
-        help_text="The name shown with the analyst's updates and reviews, in Traditional Chinese.",
+        help_text=_("The name shown with the analyst's updates and reviews, in Traditional Chinese."),
     )
-    display_name_en = models.CharField("display name in English", max_length=150, blank=True)
-    bio = models.TextField(blank=True, help_text="A few lines on who the analyst is.")
+    display_name_en = models.CharField(_("display name in English"), max_length=150, blank=True)
+    bio = models.TextField(_("bio"), blank=True, help_text=_("A few lines on who the analyst is."))
     topics = models.ManyToManyField(
-        Topic, blank=True, related_name="analysts", help_text="Topics the analyst covers: reviews of their claims go to them first."
+        Topic,
+        verbose_name=_("topics"),
+        blank=True,
+        related_name="analysts",
+        help_text=_("Topics the analyst covers: reviews of their claims go to them first."),
     )
 
     # Role changes (groups) are part of the audit trail; password hashes never are.
@@ -69,7 +74,8 @@ class Analyst(Versioned, AbstractUser):
 
     class Meta:
         ordering = ["username"]
-        verbose_name = "analyst"
+        verbose_name = _("analyst")
+        verbose_name_plural = _("analysts")
 
     def __str__(self):
         return self.display_name_en or self.display_name or self.get_full_name() or self.username
@@ -103,19 +109,23 @@ class ReviewCycle(Versioned):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    label = models.CharField(max_length=10, unique=True, help_text="2026-11 for a month, 2026-Q4 for a quarter.")
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    state = models.CharField(max_length=10, choices=State, default=State.OPEN)
-    opened = models.DateTimeField(default=timezone.now)
-    closed = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    label = models.CharField(
+        _("label"), max_length=10, unique=True, help_text=_("2026-11 for a month, 2026-Q4 for a quarter.")
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
+    opened = models.DateTimeField(_("opened"), default=timezone.now)
+    closed = models.DateTimeField(_("closed"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-starts_on"]
+        verbose_name = _("review cycle")
+        verbose_name_plural = _("review cycles")
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cycle_ends_after_start"),
         ]
@@ -271,26 +281,40 @@ class Assignment(Versioned):
         UNCHANGED = "unchanged", _("Reviewed, unchanged")
         UPDATED = "updated", _("Updated")
 
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="assignments")
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="assignments")
-    analyst = models.ForeignKey(Analyst, on_delete=models.PROTECT, related_name="assignments")
-    state = models.CharField(max_length=10, choices=State, default=State.OPEN)
-    outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
-    update = models.ForeignKey(
-        "claims.Update", on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    cycle = models.ForeignKey(
+        ReviewCycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="assignments"
     )
-    note = models.TextField(blank=True, help_text="What the reviewer looked at.")
-    alert_reason = models.TextField(blank=True, help_text="Why this review jumped the queue, e.g. a claim it depends on changed.")
-    completed = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="assignments")
+    analyst = models.ForeignKey(
+        Analyst, verbose_name=_("analyst"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome, blank=True)
+    update = models.ForeignKey(
+        "claims.Update",
+        verbose_name=_("update"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
+    note = models.TextField(_("note"), blank=True, help_text=_("What the reviewer looked at."))
+    alert_reason = models.TextField(
+        _("alert reason"),
+        blank=True,
+        help_text=_("Why this review jumped the queue, e.g. a claim it depends on changed."),
+    )
+    completed = models.DateTimeField(_("completed"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cycle", "claim"]
-        verbose_name = "review"
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         permissions = [("view_all_reviews", "Can see and complete every analyst's reviews")]
         constraints = [
             # A claim is assigned at most once per cycle, however many runs open it at once.

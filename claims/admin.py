@@ -1,7 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ObjectDoesNotExist, ValidationError
-from django.utils.html import format_html
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import escape, format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -36,7 +50,8 @@ class VersionedForm(forms.ModelForm):
                 model_field = self.instance._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
-            if not field.disabled and (model_field.concrete or model_field.many_to_many):
+            # An inline row's own id names the record; it is never an edit.
+            if not field.disabled and not model_field.primary_key and (model_field.concrete or model_field.many_to_many):
                 names.append(name)
         return names
 
@@ -48,7 +63,10 @@ class VersionedForm(forms.ModelForm):
         base = cleaned.get("base_version")
         if base is None:
             raise ValidationError(
-                f"{stored}: the form was sent without the version it was opened at; reload it and make your change again.",
+                gettext(
+                    "%(record)s: the form was sent without the version it was opened at; reload it and make your change again."
+                )
+                % {"record": stored},
                 code="no_version",
             )
         names = [name for name in self.edited_field_names() if name in cleaned]
@@ -102,13 +120,21 @@ class VersionedForm(forms.ModelForm):
         others = [change for change in theirs if change not in clashes]
         raise ValidationError(
             [
-                f"Edit conflict: {stored} was changed by someone else after you opened it (version {base}, now "
-                f"{stored.version}). Nothing was saved; your input is kept below. Compare, then save again to keep yours.",
-                *(f"Changed by you and by them: {change}" for change in clashes),
-                *(f"Changed by them only, and kept: {change}" for change in others),
+                gettext(
+                    "Edit conflict: %(record)s was changed by someone else after you opened it (version %(base)s, now "
+                    "%(version)s). Nothing was saved; your input is kept below. Compare, then save again to keep yours."
+                )
+                % {"record": stored, "base": base, "version": stored.version},
+                *(gettext("Changed by you and by them: %(change)s") % {"change": change} for change in clashes),
+                *(gettext("Changed by them only, and kept: %(change)s") % {"change": change} for change in others),
             ]
             if theirs or clashes
-            else [f"Edit conflict: {stored} changed after you opened it, and its history cannot say how. Nothing was saved."],
+            else [
+                gettext(
+                    "Edit conflict: %(record)s changed after you opened it, and its history cannot say how. Nothing was saved."
+                )
+                % {"record": stored}
+            ],
             code="conflict",
         )
 
@@ -117,16 +143,16 @@ class ReasonForm(forms.ModelForm):
     """Asks why a record is being changed; the answer goes on its history row."""
 
     change_reason = forms.CharField(
-        label="Reason for this change",
+        label=_("Reason for this change"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Saved in the history beside what changed. Required when changing an existing record.",
+        help_text=_("Saved in the history beside what changed. Required when changing an existing record."),
     )
 
     def clean_change_reason(self):
         reason = self.cleaned_data["change_reason"].strip()
         if self.instance.pk is not None and self.has_changed() and not reason:
-            raise ValidationError("Say why you are changing this record.")
+            raise ValidationError(gettext("Say why you are changing this record."))
         return reason
 
 
@@ -263,7 +289,7 @@ class TrackAdmin(ReasonedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [StageInline]
 
-    @admin.display(description="stages")
+    @admin.display(description=_("stages"))
     def stage_count(self, track):
         return track.stages.count()
 
@@ -278,7 +304,21 @@ class StageAdmin(ReasonedAdmin):
 
 class SourceForm(ChangeForm):
     # The text is kept byte for byte: claims point into it by offsets, so nothing may be stripped.
-    text = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 20}), help_text=Source._meta.get_field("text").help_text)
+    text = forms.CharField(strip=False, required=False, widget=forms.Textarea(attrs={"rows": 20}))
+    text_file = forms.FileField(
+        label=_("or upload the text"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".txt,text/plain"}),
+        help_text=_(
+            "A UTF-8 text file, stored exactly as it is, line breaks included. Leave the text box empty (or, "
+            "on an existing source, as it is) when you upload one."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model_help = Source._meta.get_field("text").help_text
+        self.fields["text"].help_text = f"{model_help} {gettext('Paste it here, or upload it as a file below.')}"
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -288,14 +328,124 @@ class SourceForm(ChangeForm):
             text = text.replace("\r\n", "\n")
         return text
 
+    def clean_text_file(self):
+        """The uploaded file's text, decoded and otherwise untouched (no line-break conversion); None without one."""
+        upload = self.cleaned_data["text_file"]
+        if not upload:
+            return None
+        data = upload.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                _(
+                    "%(name)s is not UTF-8 text (byte %(byte)s at position %(position)s): "
+                    "save it as UTF-8 and upload it again."
+                ),
+                code="not_utf8",
+                params={"name": upload.name, "byte": f"{data[error.start]:#04x}", "position": error.start},
+            ) from error
+        if not text:
+            raise ValidationError(_("%(name)s is empty."), code="empty", params={"name": upload.name})
+        if "\x00" in text:
+            raise ValidationError(
+                _("%(name)s contains a NUL character, which cannot be stored."),
+                code="null",
+                params={"name": upload.name},
+            )
+        return text
+
+    def clean(self):
+        pasted, uploaded = self.cleaned_data.get("text"), self.cleaned_data.get("text_file")
+        stored = self.instance.text if self.instance.pk is not None else ""
+        if uploaded is not None:
+            if pasted and pasted != stored:
+                self.add_error("text_file", gettext("Paste the text or upload a file, not both: empty the text box."))
+            else:
+                self.cleaned_data["text"] = uploaded
+        elif "text" in self.cleaned_data and not pasted and "text_file" not in self.errors:
+            self.add_error("text", gettext("Paste the source's full text here, or upload it as a file."))
+        return super().clean()
+
 
 @admin.register(Source)
 class SourceAdmin(ReasonedAdmin):
     form = SourceForm
-    list_display = ["__str__", "author", "publisher_en", "published_on", "language"]
+    list_display = ["__str__", "author", "publisher_en", "published_on", "language", "annotate_link"]
     search_fields = ["title", "title_en", "author", "author_en"]
     readonly_fields = ["content_hash", "created", "updated"]
     prepopulated_fields = {"slug": ["title_en"]}
+
+    def get_fields(self, request, obj=None):
+        # The upload stands in for the text box, so it goes right below it.
+        fields = [name for name in super().get_fields(request, obj) if name != "text_file"]
+        fields.insert(fields.index("text") + 1, "text_file")
+        return fields
+
+    def get_urls(self):
+        annotate = path(
+            "<int:object_id>/annotate/", self.admin_site.admin_view(self.annotate_view), name="claims_source_annotate"
+        )
+        return [annotate, *super().get_urls()]
+
+    @admin.display(description=_("claims"))
+    def annotate_link(self, source):
+        url = reverse("admin:claims_source_annotate", args=[source.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Annotate"))
+
+    def annotate_view(self, request, object_id):
+        """The text with its claims marked; selecting words offers a new claim for them (static/claims/annotate.js)."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        source = get_object_or_404(Source, pk=object_id)
+        can_add_claim = request.user.has_perm("claims.add_claim")
+        if not (can_add_claim or self.has_change_permission(request, source)):
+            raise PermissionDenied
+        claims = list(source.claims.order_by("start", "number"))
+        next_number = max((claim.number for claim in claims), default=0) + 1
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Annotate the text"),
+            "subtitle": str(source),
+            "source": source,
+            "claims": claims,
+            "marked_text": self.marked_text(source.text, claims),
+            "next_number": next_number,
+            "can_add_claim": can_add_claim,
+            "add_url": f"{reverse('admin:claims_claim_add')}?{urlencode({'source': source.pk, 'number': next_number})}",
+        }
+        return TemplateResponse(request, "admin/claims/source/annotate.html", context)
+
+    @staticmethod
+    def marked_text(text, claims):
+        """`text` as HTML that reads back exactly as `text`, with each claim's words in a <mark> titled with its
+        number and linked to its admin page. Where spans nest or overlap, the link goes to the innermost claim.
+
+        A CR is written as &#13;: HTML reads a raw one as a line feed, which would shift every offset after it.
+        """
+        end = len(text)
+        bounds = sorted({0, end, *(min(edge, end) for claim in claims for edge in (claim.start, claim.end))})
+        pieces = []
+        for left, right in zip(bounds, bounds[1:]):
+            words = mark_safe(escape(text[left:right]).replace("\r", "&#13;"))
+            covering = sorted(
+                (claim for claim in claims if claim.start <= left and right <= claim.end),
+                key=lambda claim: (claim.end - claim.start, claim.start, claim.number),
+            )
+            if not covering:
+                pieces.append(words)
+                continue
+            pieces.append(
+                format_html(
+                    '<a class="annotate-claim annotate-depth-{}" href="{}" draggable="false"><mark title="{}">{}</mark></a>',
+                    min(len(covering), 3),
+                    reverse("admin:claims_claim_change", args=[covering[0].pk]),
+                    ", ".join(claim.label for claim in covering),
+                    words,
+                )
+            )
+        return mark_safe("".join(pieces))
 
 
 class EvidenceInline(admin.StackedInline):
@@ -305,8 +455,10 @@ class EvidenceInline(admin.StackedInline):
     form = VersionedForm
     extra = 0
     fields = [
-        ("url", "archive_url"), ("title", "publisher"), ("published_on", "retrieved_on", "bearing"), "excerpt", "base_version",
+        ("url", "archive_url"), ("title", "title_zh_hant"), "publisher", ("published_on", "retrieved_on", "bearing"), "excerpt",
+        "base_version",
     ]  # fmt: skip
+    verbose_name_plural = _("evidence (evidence added here is attached to an update recorded in the same save)")
 
 
 class RelationInline(admin.TabularInline):
@@ -316,7 +468,7 @@ class RelationInline(admin.TabularInline):
     extra = 0
     fields = ["kind", "to_claim", "note", "base_version"]
     autocomplete_fields = ["to_claim"]
-    verbose_name = "relation to another claim"
+    verbose_name = _("relation to another claim")
 
 
 class UpdateInline(admin.StackedInline):
@@ -325,11 +477,14 @@ class UpdateInline(admin.StackedInline):
     model = Update
     fk_name = "claim"
     extra = 0
-    fields = ["status", "stage", "effective_on", "rationale", "evidence", "corrects", "recorded", "recorded_by"]
+    fields = [
+        "status", "stage", "effective_on", "is_baseline", "rationale", "rationale_zh_hant", "evidence", "corrects", "recorded",
+        "recorded_by",
+    ]  # fmt: skip
     readonly_fields = ["recorded", "recorded_by"]
     autocomplete_fields = ["evidence"]
-    verbose_name = "status update"
-    verbose_name_plural = "status updates (record one to change the status or stage)"
+    verbose_name = _("status update")
+    verbose_name_plural = _("status updates (record one to change the status or stage)")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -346,10 +501,11 @@ class UpdateInline(admin.StackedInline):
 
 class ClaimForm(ChangeForm):
     occurrence = forms.IntegerField(
+        label=_("Occurrence"),
         min_value=1,
         initial=1,
         required=False,
-        help_text="Which occurrence of the quote in the source text, when the same words appear more than once.",
+        help_text=_("Which occurrence of the quote in the source text, when the same words appear more than once."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -364,6 +520,7 @@ class ClaimForm(ChangeForm):
         exclude = ["start", "end", "status", "stage"]
         widgets = {
             "withdrawal_reason": forms.Textarea(attrs={"rows": 2}),
+            "withdrawal_reason_zh_hant": forms.Textarea(attrs={"rows": 2}),
             "review_reason": forms.Textarea(attrs={"rows": 2}),
             "quote": forms.Textarea(attrs={"rows": 2}),
         }
@@ -371,6 +528,9 @@ class ClaimForm(ChangeForm):
     def clean(self):
         cleaned = super().clean()
         source, quote = cleaned.get("source"), cleaned.get("quote")
+        if source is not None and quote and "\r" not in source.text:
+            # A text area sends a quote across a line break as CRLF; the source may break lines with LF alone.
+            quote = cleaned["quote"] = quote.replace("\r\n", "\n")
         if source is not None and quote and ({"source", "quote", "occurrence"} & set(self.changed_data)):
             claim = self.instance
             claim.source = source
@@ -388,7 +548,7 @@ class ClaimForm(ChangeForm):
 @admin.register(Claim)
 class ClaimAdmin(ReasonedAdmin):
     form = ClaimForm
-    list_display = ["label", "short_text", "kind", "status", "stage", "state", "next_review_on", "updated"]
+    list_display = ["label", "short_text", "kind", "standing", "state", "next_review_on"]
     list_display_links = ["label", "short_text"]
     list_filter = ["source", "kind", "status", "track", "topics", "actors", "state"]
     list_select_related = ["source", "stage__track"]
@@ -400,17 +560,22 @@ class ClaimAdmin(ReasonedAdmin):
     inlines = [UpdateInline, EvidenceInline, RelationInline]
     actions = ["publish"]
     fieldsets = [
-        (None, {"fields": ["source", "number", "kind", "state", "withdrawal_reason"]}),
-        ("What the source says", {"fields": ["quote", "occurrence", "quote_in_context", ("start", "end"), "text_en"]}),
-        ("Who and what", {"fields": ["actors", "topics", "event_on"]}),
+        (None, {"fields": ["source", "number", "kind", "state", "withdrawal_reason", "withdrawal_reason_zh_hant"]}),
         (
-            "Judgement",
+            _("What the source says"),
+            {"fields": ["quote", "occurrence", "quote_in_context", ("start", "end"), "text_en", "text_zh_hant"]},
+        ),
+        (_("Who and what"), {"fields": ["actors", "topics", "event_on"]}),
+        (
+            _("Judgement"),
             {
-                "fields": [("status", "stage"), "track", "resolution_criteria", "confidence", "due_on"],
-                "description": "Status and stage change only by recording a status update below.",
+                "fields": [
+                    ("status", "stage"), "track", "resolution_criteria", "resolution_criteria_zh_hant", "confidence", "due_on",
+                ],  # fmt: skip
+                "description": _("Status and stage change only by recording a status update below."),
             },
         ),
-        ("Review", {"fields": [("next_review_on", "last_reviewed_on"), "review_interval_days", "review_reason"]}),
+        (_("Review"), {"fields": [("next_review_on", "last_reviewed_on"), "review_interval_days", "review_reason"]}),
         (None, {"fields": ["change_reason", ("created", "updated"), "base_version"]}),
     ]
 
@@ -419,6 +584,17 @@ class ClaimAdmin(ReasonedAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(Claim.matching(search_term)), False
+
+    def get_changeform_initial_data(self, request):
+        """The add form filled from its address, as a source's annotate page links to it:
+        ?source=<pk>&quote=<words>&occurrence=<n>&number=<n>. Django copies each parameter into the
+        form; a source given without a number gets its next free one."""
+        initial = super().get_changeform_initial_data(request)
+        source = initial.get("source", "")
+        if "number" not in initial and source.isdigit() and len(source) <= 9:
+            last = Claim.objects.filter(source=source).order_by("-number").values_list("number", flat=True).first()
+            initial["number"] = (last or 0) + 1
+        return initial
 
     def has_publish_permission(self, request):
         return request.user.has_perm("claims.publish_claim")
@@ -429,31 +605,43 @@ class ClaimAdmin(ReasonedAdmin):
             fields.append("number")  # a public claim's number is its address
         # Publishing and withdrawing belong to editors; analysts' new claims stay drafts.
         if not self.has_publish_permission(request):
-            fields += ["state", "withdrawal_reason"]
+            fields += ["state", "withdrawal_reason", "withdrawal_reason_zh_hant"]
         return fields
 
+    def save_related(self, request, form, formsets, change):
+        # Evidence is saved before updates, so that an update recorded in the same save can cite the evidence added with it.
+        super().save_related(request, form, sorted(formsets, key=lambda formset: formset.model is Update), change)
+
     def save_formset(self, request, form, formset, change):
+        if formset.model is Evidence:
+            super().save_formset(request, form, formset, change)
+            form.new_evidence = formset.new_objects
+            return
         if formset.model is not Update:
             return super().save_formset(request, form, formset, change)
         formset.changed_objects, formset.deleted_objects = [], []
         formset.new_objects = [
-            record_update_from(update_form, form.instance, request.user)
+            record_update_from(update_form, form.instance, request.user, also_cite=getattr(form, "new_evidence", []))
             for update_form in formset.extra_forms
             if update_form.has_changed()
         ]
 
-    @admin.display(description="claim", ordering="number")
+    @admin.display(description=_("claim"), ordering="number")
     def label(self, claim):
         return self.with_version_seen(claim, claim.label)
 
-    @admin.display(description="English proposition")
+    @admin.display(description=_("English proposition"))
     def short_text(self, claim):
         return claim.text_en if len(claim.text_en) <= 90 else claim.text_en[:89] + "…"
 
-    @admin.display(description="quote in its context")
+    @admin.display(description=_("status and stage"), ordering="status")
+    def standing(self, claim):
+        return standing(claim.get_status_display(), claim.stage)
+
+    @admin.display(description=_("quote in its context"))
     def quote_in_context(self, claim):
         if claim.pk is None:
-            return "Shown once the claim is saved."
+            return gettext("Shown once the claim is saved.")
         text = claim.source.text
         return format_html(
             '<div lang="{}">…{}<mark>{}</mark>{}…</div>',
@@ -463,7 +651,7 @@ class ClaimAdmin(ReasonedAdmin):
             text[claim.end : claim.end + CONTEXT_CHARACTERS],
         )
 
-    @admin.action(description="Publish the selected claims", permissions=["publish"])
+    @admin.action(description=_("Publish the selected claims"), permissions=["publish"])
     def publish(self, request, queryset):
         versions, published = self.versions_seen(request), 0
         for claim in queryset:
@@ -471,7 +659,12 @@ class ClaimAdmin(ReasonedAdmin):
                 published += claim.publish(by=request.user, reason="Published from the claim list", base_version=versions.get(claim.pk))
             except ValidationError as error:
                 self.message_user(request, "; ".join(error.messages), messages.WARNING)
-        self.message_user(request, f"Published {published} claims.", messages.SUCCESS)
+        self.message_user(request, gettext("Published %(count)d claims.") % {"count": published}, messages.SUCCESS)
+
+
+def standing(status_label, stage):
+    """A status and a stage in one short list cell: "In progress · Party draft"."""
+    return " · ".join(str(part) for part in (status_label, stage.name_en if stage else "") if part) or "-"
 
 
 def limit_update_choices(fields, claim):
@@ -485,15 +678,17 @@ def limit_update_choices(fields, claim):
         fields["corrects"].queryset = claim.live_updates()
 
 
-def record_update_from(form, claim, user):
-    """Record the update an admin form describes, through the claim's one write path."""
+def record_update_from(form, claim, user, also_cite=()):
+    """Record the update an admin form describes, through the claim's one write path, citing `also_cite` as well."""
     data = form.cleaned_data
     return claim.record_update(
         status=data.get("status") or "",
         stage=data.get("stage"),
         effective_on=data.get("effective_on"),
         rationale=data["rationale"],
-        evidence=data.get("evidence") or (),
+        rationale_zh_hant=data.get("rationale_zh_hant", ""),
+        is_baseline=data.get("is_baseline", False),
+        evidence=[*(data.get("evidence") or ()), *also_cite],
         corrects=data.get("corrects"),
         by=user,
     )
@@ -504,7 +699,7 @@ class EvidenceAdmin(ReasonedAdmin):
     list_display = ["title", "claim", "publisher", "published_on", "bearing"]
     list_filter = ["bearing"]
     list_select_related = ["claim"]
-    search_fields = ["title", "publisher", "url", "excerpt", "claim__text_en"]
+    search_fields = ["title", "title_zh_hant", "publisher", "url", "excerpt", "claim__text_en"]
     autocomplete_fields = ["claim"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -529,15 +724,19 @@ class UpdateAdmin(ReasonedAdmin):
     form = UpdateForm
     """Updates can be added (corrections included) and read, never edited or deleted."""
 
-    list_display = ["claim", "status", "stage", "effective_on", "recorded", "recorded_by", "is_corrected"]
+    list_display = ["claim", "change", "effective_on", "recorded", "recorded_by", "is_corrected"]
     list_filter = ["status", "claim__source", "claim__kind"]
     list_select_related = ["claim", "stage__track", "recorded_by", "correction"]
-    search_fields = ["rationale", "claim__text_en"]
+    search_fields = ["rationale", "rationale_zh_hant", "claim__text_en"]
     autocomplete_fields = ["claim", "evidence", "corrects"]
-    fields = ["claim", "status", "stage", "effective_on", "rationale", "evidence", "corrects"]
+    fields = ["claim", "status", "stage", "effective_on", "is_baseline", "rationale", "rationale_zh_hant", "evidence", "corrects"]
     date_hierarchy = "effective_on"
 
-    @admin.display(description="corrected", boolean=True)
+    @admin.display(description=_("new status and stage"))
+    def change(self, update):
+        return standing(update.get_status_display(), update.stage)
+
+    @admin.display(description=_("corrected"), boolean=True)
     def is_corrected(self, update):
         return hasattr(update, "correction")
 

@@ -5,28 +5,34 @@ import csv
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
 
-from claims.models import Claim, ClaimStatus
+from claims.models import CONFIDENCE_BANDS, Claim, ClaimStatus
 from claims.public import read_only
 
-# The columns of both exports, in order.
-FIELDS = [
-    "source",
-    "number",
-    "label",
-    "quote",
-    "start",
-    "end",
-    "text_en",
-    "kind",
-    "status",
-    "stage",
-    "track",
-    "event_on",
-    "due_on",
-    "next_review_on",
-    "updated",
-    "url",
-]
+# The columns of both exports, in order: the JSON key, then the CSV's column label.
+COLUMNS = {
+    "source": "Source",
+    "number": "Number",
+    "label": "Claim",
+    "quote": "Quote (the source's words)",
+    "start": "Quote starts at character",
+    "end": "Quote ends before character",
+    "text_en": "Proposition (English)",
+    "text_zh_hant": "Proposition (Traditional Chinese)",
+    "kind": "Kind",
+    "status": "Status",
+    "stage": "Stage",
+    "track": "Track",
+    "resolution_criteria": "Resolution criteria (English)",
+    "resolution_criteria_zh_hant": "Resolution criteria (Traditional Chinese)",
+    "confidence": "Confidence",
+    "confidence_probability": "Confidence as a probability",
+    "event_on": "Event date",
+    "due_on": "Due date",
+    "next_review_on": "Next review",
+    "updated": "Last changed",
+    "url": "Page",
+}
+FIELDS = list(COLUMNS)
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,10 +57,15 @@ def claim_row(claim, request):
         "start": claim.start,
         "end": claim.end,
         "text_en": claim.text_en,
+        "text_zh_hant": claim.text_zh_hant,
         "kind": claim.kind,
         "status": claim.status,
         "stage": claim.stage.slug if claim.stage else None,
         "track": claim.track.slug if claim.track else None,
+        "resolution_criteria": claim.resolution_criteria,
+        "resolution_criteria_zh_hant": claim.resolution_criteria_zh_hant,
+        "confidence": claim.confidence or None,
+        "confidence_probability": CONFIDENCE_BANDS[claim.confidence][0] if claim.confidence else None,
         "event_on": isoformat(claim.event_on),
         "due_on": isoformat(claim.due_on),
         "next_review_on": isoformat(claim.next_review_on),
@@ -101,7 +112,7 @@ def claims_json(request):
 @read_only
 def claims_csv(request):
     rows = (claim_row(claim, request) for claim in published_claims())
-    return csv_response("claims.csv", FIELDS, ([row[field] for field in FIELDS] for row in rows))
+    return csv_response("claims.csv", COLUMNS.values(), ([row[field] for field in FIELDS] for row in rows))
 
 
 def claim_review(claim, page_url, source_url):

@@ -3,12 +3,13 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, linebreaks
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy
 
-from claims.models import Claim, Update
+from claims.models import Claim, Update, in_reader_language
 from claims.public import read_only
 
 LATEST = 50
@@ -31,15 +32,17 @@ class UpdateFeed(Feed):
 
     def item_title(self, update):
         # What changed (the new status, the new stage, or both), then what the claim says.
-        changes = " / ".join(filter(None, [update.get_status_display(), update.stage.name_en if update.stage else ""]))
-        title = f"{update.claim.label}: {changes} — {Truncator(update.claim.text_en).chars(TITLE_PROPOSITION)}"
+        stage = (update.stage.name_en if translation.get_language() == "en" else update.stage.name) if update.stage else ""
+        changes = " / ".join(filter(None, [update.get_status_display(), stage]))
+        proposition = in_reader_language(update.claim, "text")[0]
+        title = f"{update.claim.label}: {changes} — {Truncator(proposition).chars(TITLE_PROPOSITION)}"
         if update.corrected_by() is not None:
             title += " " + gettext("(corrected)")
         return title
 
     def item_description(self, update):
         # Atom's summary is HTML; the rationale is plain text with line breaks.
-        text = update.rationale
+        text = in_reader_language(update, "rationale")[0]
         if update.corrects_id is not None:
             text += "\n\n" + gettext("Correction of an earlier update.")
         summary = linebreaks(text, autoescape=True)
@@ -85,7 +88,7 @@ class ClaimUpdatesFeed(UpdateFeed):
         return get_object_or_404(Claim.objects.public().select_related("source"), source__slug=source, number=number)
 
     def title(self, claim):
-        return f"{claim.label}: {claim.text_en}"
+        return f"{claim.label}: {in_reader_language(claim, 'text')[0]}"
 
     def subtitle(self, claim):
         return gettext("Changes to the status and stage of %(label)s of “%(source)s”.") % {

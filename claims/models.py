@@ -33,8 +33,7 @@ update_recorded = Signal()
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
 
 
-# The seed loader's account. Its updates record where a claim stood when the essay was written:
-# a stage it set is the claim's baseline, not a step taken on that day.
+# The seed loader's account: the seed files' records and updates are written as this account.
 SEED_ACCOUNT = "seed"
 
 
@@ -103,6 +102,20 @@ def shown(field, value):
     return str(value)
 
 
+def in_reader_language(obj, field):
+    """An English-first field in the reader's language: (text, lang), lang set only when it is a fallback.
+
+    The English is `<field>_en` where the model has one (text_en), else `<field>`; the Chinese is `<field>_zh_hant`.
+    """
+    english = getattr(obj, f"{field}_en", None)
+    if english is None:
+        english = getattr(obj, field)
+    chinese = getattr(obj, f"{field}_zh_hant", "")
+    if translation.get_language() == "en":
+        return (english, None) if english or not chinese else (chinese, "zh-Hant")
+    return (chinese, None) if chinese or not english else (english, "en")
+
+
 @dataclass
 class FieldChange:
     """One field changed by someone else after the version an edit started from."""
@@ -144,7 +157,10 @@ class Versioned(models.Model):
     """
 
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Goes up by one with every saved change; edits name the version they started from."
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Goes up by one with every saved change; edits name the version they started from."),
     )
 
     # Fields that edit() leaves to the named methods that own them.
@@ -296,11 +312,13 @@ def history_values(row, instance, names):
 class Named(Versioned):
     """Something named in both languages and addressed by a slug in URLs and seed files."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese, as the essay writes it.")
-    name_en = models.CharField("English name", max_length=200)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("Name in Traditional Chinese, as the essay writes it.")
+    )
+    name_en = models.CharField(_("English name"), max_length=200)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -312,18 +330,19 @@ class Named(Versioned):
 
 class Actor(Named):
     class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        GOVERNMENT = "government", "Government or government body"
-        PARTY = "party", "Political party"
-        ORGANISATION = "organisation", "Organisation"
-        COUNTRY = "country", "Country or state"
+        PERSON = "person", _("Person")
+        GOVERNMENT = "government", _("Government or government body")
+        PARTY = "party", _("Political party")
+        ORGANISATION = "organisation", _("Organisation")
+        COUNTRY = "country", _("Country or state")
 
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.PERSON)
 
     history = HistoricalRecords()
 
     class Meta(Named.Meta):
-        pass
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
 
     def get_absolute_url(self):
         return reverse("claims:actor-detail", kwargs={"slug": self.slug})
@@ -333,7 +352,8 @@ class Topic(Named):
     history = HistoricalRecords()
 
     class Meta(Named.Meta):
-        pass
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
 
     def get_absolute_url(self):
         return reverse("claims:topic-detail", kwargs={"slug": self.slug})
@@ -342,13 +362,16 @@ class Topic(Named):
 class Track(Named):
     """A named process, such as constitutional amendment, whose progress claims follow."""
 
-    description = models.TextField(blank=True, help_text="What the track follows, in Traditional Chinese.")
-    description_en = models.TextField("English description", blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("What the track follows, in Traditional Chinese.")
+    )
+    description_en = models.TextField(_("English description"), blank=True)
 
     history = HistoricalRecords()
 
     class Meta(Named.Meta):
-        pass
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
 
     def __str__(self):
         return self.name_en
@@ -360,20 +383,26 @@ class Track(Named):
 class Stage(Versioned):
     """One rung of a track's ladder; `position` orders the ladder from 1 upwards."""
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveSmallIntegerField(help_text="Order on the ladder: 1 is the first stage.")
-    slug = models.SlugField()
-    name = models.CharField(max_length=200, help_text="Name in Traditional Chinese.")
-    name_en = models.CharField("English name", max_length=200)
-    description = models.TextField(blank=True, help_text="When a process stands at this stage, in Traditional Chinese.")
-    description_en = models.TextField("English description", blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    track = models.ForeignKey(Track, verbose_name=_("track"), on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(
+        _("position"), help_text=_("Order on the ladder: 1 is the first stage.")
+    )
+    slug = models.SlugField(_("slug"))
+    name = models.CharField(_("name"), max_length=200, help_text=_("Name in Traditional Chinese."))
+    name_en = models.CharField(_("English name"), max_length=200)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("When a process stands at this stage, in Traditional Chinese.")
+    )
+    description_en = models.TextField(_("English description"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["track", "position"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
         constraints = [
             # A ladder has one stage per rung.
             models.UniqueConstraint(fields=["track", "position"], name="stage_unique_position"),
@@ -388,30 +417,40 @@ class Stage(Versioned):
 class Source(Versioned):
     """A document that makes claims, with its full text exactly as published."""
 
-    slug = models.SlugField(unique=True)
-    title = models.CharField(max_length=300, help_text="Title in the original language.")
-    title_en = models.CharField("English title", max_length=300)
-    author = models.CharField(max_length=200, help_text="Author's name as published.")
-    author_en = models.CharField("author in English", max_length=200, blank=True)
-    author_affiliation = models.CharField(max_length=300, blank=True)
-    author_affiliation_en = models.CharField("author's affiliation in English", max_length=300, blank=True)
-    publisher = models.CharField(max_length=300, blank=True)
-    publisher_en = models.CharField("publisher in English", max_length=300, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True, validators=[http_url])
-    published_on = models.DateField(null=True, blank=True, help_text="Leave empty when the date is unknown.")
-    language = models.CharField(max_length=20, default="zh-Hant", help_text="BCP 47 tag of the text, e.g. zh-Hant.")
-    text = models.TextField(
-        help_text="The full text exactly as published. Claims point into it by character offsets, "
-        "so an edit that moves or breaks a claim's quote is refused."
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("title"), max_length=300, help_text=_("Title in the original language."))
+    title_en = models.CharField(_("English title"), max_length=300)
+    author = models.CharField(_("author"), max_length=200, help_text=_("Author's name as published."))
+    author_en = models.CharField(_("author in English"), max_length=200, blank=True)
+    author_affiliation = models.CharField(_("author affiliation"), max_length=300, blank=True)
+    author_affiliation_en = models.CharField(_("author's affiliation in English"), max_length=300, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=300, blank=True)
+    publisher_en = models.CharField(_("publisher in English"), max_length=300, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True, validators=[http_url])
+    published_on = models.DateField(
+        _("published on"), null=True, blank=True, help_text=_("Leave empty when the date is unknown.")
     )
-    content_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 of the text.")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    language = models.CharField(
+        _("language"), max_length=20, default="zh-Hant", help_text=_("BCP 47 tag of the text, e.g. zh-Hant.")
+    )
+    text = models.TextField(
+        _("text"),
+        help_text=_(
+            "The full text exactly as published. Claims point into it by character offsets, so an edit that moves or breaks a claim's quote is refused."
+        ),
+    )
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, editable=False, help_text=_("SHA-256 of the text.")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_on", "title_en"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
 
     def __str__(self):
         return self.title_en or self.title
@@ -691,71 +730,103 @@ class Claim(Versioned):
     Status = ClaimStatus
     State = ClaimState
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
-    number = models.PositiveIntegerField(help_text="Public number within the source: 12 is shown as C12.")
-    quote = models.TextField(help_text="The source's exact words, character for character.")
-    start = models.PositiveIntegerField(help_text="Offset of the quote's first character in the source text.")
-    end = models.PositiveIntegerField(help_text="Offset just past the quote's last character.")
-    text_en = models.TextField(
-        "English proposition",
-        help_text="The claim in English as one checkable proposition, naming its actors and dates.",
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="claims")
+    number = models.PositiveIntegerField(
+        _("number"), help_text=_("Public number within the source: 12 is shown as C12.")
     )
-    kind = models.CharField(max_length=20, choices=Kind)
-    actors = models.ManyToManyField(Actor, blank=True, related_name="claims")
-    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    quote = models.TextField(_("quote"), help_text=_("The source's exact words, character for character."))
+    start = models.PositiveIntegerField(
+        _("start"), help_text=_("Offset of the quote's first character in the source text.")
+    )
+    end = models.PositiveIntegerField(_("end"), help_text=_("Offset just past the quote's last character."))
+    text_en = models.TextField(
+        _("English proposition"),
+        help_text=_("The claim in English as one checkable proposition, naming its actors and dates."),
+    )
+    text_zh_hant = models.TextField(
+        _("proposition in Traditional Chinese"),
+        blank=True,
+        help_text=_(
+            "The same proposition in Traditional Chinese, saying no more and no less than the English. Required to publish."
+        ),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    actors = models.ManyToManyField(Actor, verbose_name=_("actors"), blank=True, related_name="claims")
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="claims")
     state = models.CharField(
-        "publication state",
+        _("publication state"),
         max_length=20,
         choices=State,
         default=State.DRAFT,
-        help_text="Drafts are hidden from the public. Withdrawn claims stay public with the reason.",
+        help_text=_("Drafts are hidden from the public. Withdrawn claims stay public with the reason."),
     )
-    withdrawal_reason = models.TextField(blank=True, help_text="Required when the claim is withdrawn.")
-    resolution_criteria = models.TextField(
+    withdrawal_reason = models.TextField(
+        _("withdrawal reason"), blank=True, help_text=_("Required when the claim is withdrawn.")
+    )
+    withdrawal_reason_zh_hant = models.TextField(
+        _("withdrawal reason in Traditional Chinese"),
         blank=True,
-        help_text="Required for predictions: what observable outcome, by when, fulfils the claim.",
+        help_text=_("Shown to Chinese readers; empty shows the English."),
+    )
+    resolution_criteria = models.TextField(
+        _("resolution criteria"),
+        blank=True,
+        help_text=_("Required for predictions: what observable outcome, by when, fulfils the claim."),
+    )
+    resolution_criteria_zh_hant = models.TextField(
+        _("resolution criteria in Traditional Chinese"),
+        blank=True,
+        help_text=_("Shown to Chinese readers; empty shows the English."),
     )
     event_on = models.DateField(
-        "event date",
+        _("event date"),
         null=True,
         blank=True,
-        help_text="The date the claim is about, where the essay states or implies one.",
+        help_text=_("The date the claim is about, where the essay states or implies one."),
     )
     due_on = models.DateField(
-        "due date", null=True, blank=True, help_text="For predictions: the date by which to judge it."
+        _("due date"), null=True, blank=True, help_text=_("For predictions: the date by which to judge it.")
     )
     confidence = models.CharField(
+        _("confidence"),
         max_length=20,
         choices=Confidence,
         blank=True,
-        help_text="For predictions: how sure the essay's wording is (see the methodology page for the bands).",
+        help_text=_("For predictions: how sure the essay's wording is (see the methodology page for the bands)."),
     )
     review_interval_days = models.PositiveSmallIntegerField(
+        _("review interval days"),
         null=True,
         blank=True,
-        help_text="Days between reviews. Empty: 90 for open predictions and positions, "
-        "30 for unrated assertions and analyses, 365 once the status is final.",
+        help_text=_(
+            "Days between reviews. Empty: 90 for open predictions and positions, 30 for unrated assertions and analyses, 365 once the status is final."
+        ),
     )
-    next_review_on = models.DateField("next review", null=True, blank=True, help_text="Empty means due now.")
+    next_review_on = models.DateField(_("next review"), null=True, blank=True, help_text=_("Empty means due now."))
     last_reviewed_on = models.DateField(
-        "last reviewed", null=True, blank=True, help_text="Set by an update or a 'reviewed, unchanged' review."
+        _("last reviewed"), null=True, blank=True, help_text=_("Set by an update or a 'reviewed, unchanged' review.")
     )
     review_reason = models.TextField(
-        blank=True, help_text="Why the claim needs review before its date, e.g. a claim it depends on changed."
+        _("review reason"),
+        blank=True,
+        help_text=_("Why the claim needs review before its date, e.g. a claim it depends on changed."),
     )
     track = models.ForeignKey(
         Track,
+        verbose_name=_("track"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="claims",
-        help_text="The process whose progress this claim follows, if any.",
+        help_text=_("The process whose progress this claim follows, if any."),
     )
     # Status and stage are written only by Claim.record_update().
-    status = models.CharField(max_length=20, choices=Status, default=Status.NOT_RATED)
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_RATED)
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[actors, topics])
     objects = ClaimQuerySet.as_manager()
@@ -765,6 +836,8 @@ class Claim(Versioned):
 
     class Meta:
         ordering = ["source", "number"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         constraints = [
             # Readers cite claims as C12 within their source.
             models.UniqueConstraint(fields=["source", "number"], name="claim_unique_number"),
@@ -790,8 +863,8 @@ class Claim(Versioned):
         indexes = [
             # Claim.objects.due_for_review(today): published claims by next review date.
             models.Index(fields=["state", "next_review_on"], name="claim_review_queue"),
-            # Claim.matching() (search) has trigram indexes on quote and text_en on PostgreSQL only:
-            # migration 0003_claim_search_trigram, which says why they are not listed here.
+            # Claim.matching() (search) has trigram indexes on quote, text_en and text_zh_hant on PostgreSQL
+            # only: migrations 0003_claim_search_trigram and 0004_bilingual_content say why they are not listed here.
         ]
 
     def __str__(self):
@@ -834,7 +907,7 @@ class Claim(Versioned):
     @staticmethod
     def matching(query):
         """The condition for a search: every word must match, as a claim number (C87 or 87) or as
-        a case-insensitive substring of the quote, the English text, a rationale, or an actor's or
+        a case-insensitive substring of the quote, either proposition, a rationale, or an actor's or
         topic's name in either language. Chinese has no spaces, so a Chinese phrase is one word.
 
         Names and rationales are matched in subqueries on the claim id, so a claim is found once
@@ -845,7 +918,10 @@ class Claim(Versioned):
             matches = (
                 Q(quote__icontains=word)
                 | Q(text_en__icontains=word)
-                | Q(id__in=Update.objects.filter(rationale__icontains=word).values("claim_id"))
+                | Q(text_zh_hant__icontains=word)
+                | Q(id__in=Update.objects.filter(
+                    Q(rationale__icontains=word) | Q(rationale_zh_hant__icontains=word)
+                ).values("claim_id"))
                 | Q(id__in=Claim.actors.through.objects.filter(
                     Q(actor__name__icontains=word) | Q(actor__name_en__icontains=word)
                 ).values("claim_id"))
@@ -883,6 +959,8 @@ class Claim(Versioned):
 
     def clean(self):
         errors = {**self.anchor_errors(), **self.stage_errors()}
+        if self.state != ClaimState.DRAFT and not self.text_zh_hant.strip():
+            errors["text_zh_hant"] = f"{self.label}: a public claim needs its proposition in Traditional Chinese as well as in English."
         if self.kind and self.status not in self.statuses():
             errors["kind"] = (
                 f"{self.label}: its status {self.get_status_display()} does not belong to a {self.kind}; "
@@ -948,7 +1026,7 @@ class Claim(Versioned):
             {
                 "stage": stage,
                 "reached_on": reached[stage.pk].effective_on if stage.pk in reached else None,
-                "is_baseline": stage.pk in reached and is_seed_account(reached[stage.pk].recorded_by),
+                "is_baseline": stage.pk in reached and reached[stage.pk].is_baseline,
                 "is_current": stage.pk == self.stage_id,
                 "is_passed": self.stage is not None and stage.position < self.stage.position,
             }
@@ -969,14 +1047,27 @@ class Claim(Versioned):
         return REVIEW_INTERVALS["unrated_veracity"]
 
     def record_update(
-        self, *, rationale, status="", stage=None, effective_on=None, evidence=(), corrects=None, by=None, reason=None
+        self,
+        *,
+        rationale,
+        rationale_zh_hant="",
+        status="",
+        stage=None,
+        effective_on=None,
+        evidence=(),
+        corrects=None,
+        by=None,
+        reason=None,
+        is_review=True,
+        is_baseline=False,
     ):
         """Record a dated, reasoned change of status or stage, and apply it: the only way either changes.
 
         Runs in one transaction with the claim's row locked, so updates of one claim
         take turns and the claim always shows what its standing updates say. The new
         update and the claim each get one history row. Raises ValidationError, naming
-        the claim and the field, when the update does not fit the claim.
+        the claim and the field, when the update does not fit the claim. An update
+        counts as a review of the claim unless `is_review` is false (the seed loader's).
         """
         with transaction.atomic():
             claim = Claim.objects.select_for_update(of=("self",)).get(pk=self.pk)
@@ -986,27 +1077,30 @@ class Claim(Versioned):
                 stage=stage,
                 effective_on=effective_on or timezone.localdate(),
                 rationale=rationale,
+                rationale_zh_hant=rationale_zh_hant,
                 corrects=corrects,
                 recorded_by=by,
+                is_baseline=is_baseline,
             )
             # Checked with the row locked: a second correction of the same update is refused here, not by the database.
             if errors := update.errors():
                 raise ValidationError(errors)
             update.record(evidence, by=by, reason=reason or "Recorded")
-            claim.apply_updates(by=by, reason=f"Update {update.pk}: {rationale}")
+            claim.apply_updates(by=by, reason=f"Update {update.pk}: {rationale}", is_review=is_review)
             for field in claim._meta.concrete_fields:
                 setattr(self, field.attname, getattr(claim, field.attname))
         update_recorded.send(sender=Claim, claim=self, update=update, by=by)
         return update
 
-    def apply_updates(self, by=None, reason=""):
-        """Set status and stage from the updates that stand and count it as a review (row locked by the caller)."""
+    def apply_updates(self, by=None, reason="", is_review=True):
+        """Set status and stage from the updates that stand, by default counting it as a review (row locked by the caller)."""
         before = self.status
         timeline = self.timeline(list(self.updates.select_related("stage")))
         latest = timeline[-1] if timeline else None
         self.status = latest.status_after if latest else self.Status.NOT_RATED
         self.stage = latest.stage_after if latest else None
-        self.set_reviewed(timezone.localdate())
+        if is_review:
+            self.set_reviewed(timezone.localdate())
         self.save_version(["status", "stage", "last_reviewed_on", "next_review_on", "review_reason"], by, reason)
         if self.status != before:
             self.flag_dependents(before, by)
@@ -1064,17 +1158,23 @@ class ClaimRelation(Versioned):
         SUPPORTS = "supports", _("supports")
         CONTRADICTS = "contradicts", _("contradicts")
 
-    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations")
-    to_claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="inbound_relations")
-    kind = models.CharField(max_length=20, choices=Kind)
-    note = models.TextField(blank=True, help_text="Why the claims are related, if it is not obvious.")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    from_claim = models.ForeignKey(
+        Claim, verbose_name=_("from claim"), on_delete=models.CASCADE, related_name="relations"
+    )
+    to_claim = models.ForeignKey(
+        Claim, verbose_name=_("to claim"), on_delete=models.PROTECT, related_name="inbound_relations"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    note = models.TextField(_("note"), blank=True, help_text=_("Why the claims are related, if it is not obvious."))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["from_claim", "kind", "to_claim"]
+        verbose_name = _("claim relation")
+        verbose_name_plural = _("claim relations")
         constraints = [
             # One relation of each kind between two claims.
             models.UniqueConstraint(fields=["from_claim", "to_claim", "kind"], name="relation_unique"),
@@ -1115,25 +1215,40 @@ class Evidence(Versioned):
         CONTRADICTS = "contradicts", _("Contradicts the claim")
         CONTEXT = "context", _("Context")
 
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
-    url = models.URLField("URL", max_length=500, validators=[http_url])
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True)
-    published_on = models.DateField(null=True, blank=True)
-    retrieved_on = models.DateField(default=timezone.localdate, help_text="When an analyst last read it.")
-    archive_url = models.URLField(
-        "archive URL", max_length=500, blank=True, validators=[http_url], help_text="A snapshot, in case the page changes."
+    claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="evidence")
+    url = models.URLField(_("URL"), max_length=500, validators=[http_url])
+    title = models.CharField(
+        _("title"), max_length=300, help_text=_("In English; translate a title published in another language.")
     )
-    excerpt = models.TextField(blank=True, help_text="The passage that matters, or a note on it.")
-    bearing = models.CharField(max_length=20, choices=Bearing, default=Bearing.CONTEXT)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    title_zh_hant = models.CharField(
+        _("title in Traditional Chinese"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown to Chinese readers; empty shows the English."),
+    )
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    retrieved_on = models.DateField(
+        _("retrieved on"), default=timezone.localdate, help_text=_("When an analyst last read it.")
+    )
+    archive_url = models.URLField(
+        _("archive URL"),
+        max_length=500,
+        blank=True,
+        validators=[http_url],
+        help_text=_("A snapshot, in case the page changes."),
+    )
+    excerpt = models.TextField(_("excerpt"), blank=True, help_text=_("The passage that matters, or a note on it."))
+    bearing = models.CharField(_("bearing"), max_length=20, choices=Bearing, default=Bearing.CONTEXT)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["claim", "-published_on", "pk"]
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
         constraints = [
             models.CheckConstraint(
                 condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
@@ -1172,41 +1287,64 @@ class Update(models.Model):
     update that names it in `corrects`; the corrected update stays on record.
     """
 
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="updates")
+    claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="updates")
     status = models.CharField(
-        "new status", max_length=20, choices=ClaimStatus, blank=True, help_text="Leave empty to keep the status."
+        _("new status"), max_length=20, choices=ClaimStatus, blank=True, help_text=_("Leave empty to keep the status.")
     )
     stage = models.ForeignKey(
         Stage,
-        verbose_name="new stage",
+        verbose_name=_("new stage"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="updates",
-        help_text="Leave empty to keep the stage.",
+        help_text=_("Leave empty to keep the stage."),
     )
     effective_on = models.DateField(
-        "effective date", default=timezone.localdate, help_text="When the change happened in the world."
+        _("effective date"), default=timezone.localdate, help_text=_("When the change happened in the world.")
     )
-    rationale = models.TextField(help_text="Why the claim now stands here. Shown on the public timeline.")
-    evidence = models.ManyToManyField(Evidence, blank=True, related_name="updates")
-    recorded = models.DateTimeField(default=timezone.now, editable=False)
+    rationale = models.TextField(
+        _("rationale"), help_text=_("Why the claim now stands here, in English. Shown on the public timeline.")
+    )
+    rationale_zh_hant = models.TextField(
+        _("rationale in Traditional Chinese"),
+        blank=True,
+        help_text=_("Shown to Chinese readers; empty shows the English."),
+    )
+    evidence = models.ManyToManyField(Evidence, verbose_name=_("evidence"), blank=True, related_name="updates")
+    recorded = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="claim_updates"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claim_updates",
     )
     corrects = models.OneToOneField(
         "self",
+        verbose_name=_("corrects"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="correction",
-        help_text="The earlier update this one puts right; it stays on the record, marked corrected.",
+        help_text=_("The earlier update this one puts right; it stays on the record, marked corrected."),
+    )
+
+    is_baseline = models.BooleanField(
+        _("baseline"),
+        default=False,
+        help_text=_(
+            "The update states where the claim already stood on its effective date (such as the essay's date), not a change that happened that day. Ladders show it as 'baseline as of' the date."
+        ),
     )
 
     history = HistoricalRecords(m2m_fields=[evidence])
 
     class Meta:
         ordering = ["claim", "effective_on", "recorded"]
+        verbose_name = _("update")
+        verbose_name_plural = _("updates")
         constraints = [
             models.CheckConstraint(condition=~Q(rationale=""), name="update_has_rationale"),
             models.CheckConstraint(
@@ -1222,6 +1360,8 @@ class Update(models.Model):
         """Who recorded the update, as public pages name people: by a public name, never a login name."""
         if self.recorded_by is None:
             return ""
+        if is_seed_account(self.recorded_by):
+            return translation.gettext("From the seed data")
         return getattr(self.recorded_by, "public_name", "") or translation.gettext("An analyst")
 
     def corrected_by(self, moment=None):

@@ -11,6 +11,8 @@ always saying 50% earns.
 
 from dataclasses import dataclass, field
 
+from django.utils import translation
+
 from claims.models import CONFIDENCE_BANDS, ClaimKind, ClaimStatus, Confidence, Scale
 
 
@@ -77,7 +79,8 @@ def by_source_and_author(claims):
     """Scorecards for each author, then for each source, in the order the claims come."""
     authors, sources = {}, {}
     for claim in claims:
-        authors.setdefault(claim.source.author_en or claim.source.author, []).append(claim)
+        source = claim.source
+        authors.setdefault((source.author_en or source.author) if translation.get_language() == "en" else source.author, []).append(claim)
         sources.setdefault(claim.source, []).append(claim)
     return (
         [score(group, title) for title, group in authors.items()],

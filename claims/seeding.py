@@ -2,7 +2,9 @@
 
 `seeds/catalogue.toml` holds the shared vocabulary (actors, topics, tracks and
 their stages). Every other `seeds/*.toml` describes one source: a `[source]`
-table naming the text file beside it, and its `[[claims]]`.
+table naming the text file beside it, its `[[claims]]`, and the `[[updates]]`
+that rate them, each with its `[[updates.evidence]]`. The README's "Seed format"
+section documents every key.
 
 Reading checks everything that can be checked without the database, and any
 problem stops the run with a message naming the file, the claim and the field.
@@ -23,6 +25,7 @@ from claims.models import (
     Claim,
     ClaimRelation,
     Confidence,
+    Evidence,
     Source,
     Stage,
     Topic,
@@ -42,10 +45,14 @@ SOURCE_FIELDS = (
     "slug", "title", "title_en", "author", "author_en", "author_affiliation", "author_affiliation_en",
     "publisher", "publisher_en", "url", "published_on", "language",
 )  # fmt: skip
-CLAIM_FIELDS = ("kind", "quote", "text_en", "resolution_criteria", "event_on", "due_on", "state", "track", "confidence")
-CLAIM_KEYS = {
-    "number", "occurrence", "actors", "topics", "stage", "status", "rationale", "effective_on", *CLAIM_FIELDS, *RELATION_KEYS,
-}  # fmt: skip
+CLAIM_FIELDS = (
+    "kind", "quote", "text_en", "text_zh_hant", "resolution_criteria", "resolution_criteria_zh_hant",
+    "event_on", "due_on", "state", "track", "confidence",
+)  # fmt: skip
+CLAIM_KEYS = {"number", "occurrence", "actors", "topics", "reason", *CLAIM_FIELDS, *RELATION_KEYS}
+UPDATE_KEYS = {"claim", "effective_on", "status", "stage", "baseline", "rationale", "rationale_zh_hant", "evidence"}
+# An evidence table's keys; `note` is stored as the evidence's excerpt: what the report says, in the analyst's words.
+EVIDENCE_KEYS = {"url", "archive_url", "title", "title_zh_hant", "publisher", "published_on", "retrieved_on", "bearing", "note"}
 
 
 class SeedError(Exception):
@@ -178,6 +185,17 @@ def read_source(path, vocabulary):
         numbers.add(number)
         seed.claims.append(read_claim(path, f"claim C{number}", record, text, vocabulary))
 
+    by_number = {claim["number"]: claim for claim in seed.claims}
+    for index, record in enumerate(data.get("updates", []), start=1):
+        update = read_update(path, index, record, by_number, vocabulary)
+        claim = by_number[update["claim"]]
+        if claim["updates"] and claim["updates"][-1]["effective_on"] >= update["effective_on"]:
+            raise SeedError(
+                f"{path}: update #{index} (claim C{update['claim']}): field 'effective_on': a claim's updates must be "
+                "listed in the order they took effect, each on a later date than the one before"
+            )
+        claim["updates"].append(update)
+
     for claim in seed.claims:
         for key in RELATION_KEYS:
             for target in claim[key]:
@@ -195,8 +213,10 @@ def read_claim(path, where, record, text, vocabulary):
         raise SeedError(f"{path}: {where}: field 'kind': {kind!r} is not one of {Claim.Kind.values}")
     quote = require(path, where, record, "quote")
     require(path, where, record, "text_en")
-    check_text(path, where, without(record, "rationale"), Claim)
-    check_text(path, where, {key: record[key] for key in ("rationale",) if key in record}, Update)
+    require(path, where, record, "text_zh_hant")
+    check_text(path, where, without(record, "reason"), Claim)
+    if not isinstance(record.get("reason", ""), str):
+        raise SeedError(f"{path}: {where}: field 'reason' is not a str")
     occurrence = record.get("occurrence", 1)
     found = [index for index in range(len(text)) if text.startswith(quote, index)]
     if not found:
@@ -207,9 +227,6 @@ def read_claim(path, where, record, text, vocabulary):
         raise SeedError(f"{path}: {where}: field 'occurrence': must be between 1 and {len(found)}")
     start = found[occurrence - 1]
 
-    status = record.get("status", "")
-    if status and status not in Claim.Kind(kind).scale.statuses:
-        raise SeedError(f"{path}: {where}: field 'status': {status!r} is not a status of a {kind}")
     state = record.get("state", Claim.State.PUBLISHED)
     if state not in Claim.State.values:
         raise SeedError(f"{path}: {where}: field 'state': {state!r} is not one of {Claim.State.values}")
@@ -219,16 +236,9 @@ def read_claim(path, where, record, text, vocabulary):
     if confidence and confidence not in Confidence.values:
         raise SeedError(f"{path}: {where}: field 'confidence': {confidence!r} is not one of {Confidence.values}")
 
-    track, stage = record.get("track"), record.get("stage")
+    track = record.get("track")
     if track is not None and track not in vocabulary["tracks"]:
         raise SeedError(f"{path}: {where}: field 'track': {track!r} is not a track in {CATALOGUE}")
-    if stage is not None:
-        if track is None:
-            raise SeedError(f"{path}: {where}: field 'stage': a stage needs a track")
-        if stage not in vocabulary["tracks"][track]:
-            raise SeedError(f"{path}: {where}: field 'stage': {stage!r} is not a stage of track {track!r}")
-    if (status or stage) and not str(record.get("rationale", "")).strip():
-        raise SeedError(f"{path}: {where}: field 'rationale': a seeded status or stage needs a rationale")
 
     for key in ("actors", "topics"):
         for slug in record.get(key, []):
@@ -237,9 +247,8 @@ def read_claim(path, where, record, text, vocabulary):
     for key in RELATION_KEYS:
         if not all(isinstance(target, int) for target in record.get(key, [])):
             raise SeedError(f"{path}: {where}: field '{key}': list claim numbers, e.g. [3, 12]")
-    for key in ("event_on", "due_on", "effective_on"):
-        if key in record and not hasattr(record[key], "isoformat"):
-            raise SeedError(f"{path}: {where}: field '{key}': write a date as 2026-03-18, without quotes")
+    for key in ("event_on", "due_on"):
+        check_date(path, where, record, key)
 
     return {
         "number": record["number"],
@@ -249,21 +258,82 @@ def read_claim(path, where, record, text, vocabulary):
             "start": start,
             "end": start + len(quote),
             "text_en": record["text_en"],
+            "text_zh_hant": record["text_zh_hant"],
             "resolution_criteria": record.get("resolution_criteria", ""),
+            "resolution_criteria_zh_hant": record.get("resolution_criteria_zh_hant", ""),
             "event_on": record.get("event_on"),
             "due_on": record.get("due_on"),
             "state": state,
             "confidence": confidence,
         },
         "track": track,
-        "stage": stage,
-        "status": status,
-        "rationale": record.get("rationale", ""),
-        "effective_on": record.get("effective_on"),
+        "kind": kind,
+        "reason": record.get("reason", "").strip(),
+        "updates": [],  # filled from the file's [[updates]]
         "actors": record.get("actors", []),
         "topics": record.get("topics", []),
         **{key: record.get(key, []) for key in RELATION_KEYS},
     }
+
+
+def check_date(path, where, record, key):
+    if key in record and not (hasattr(record[key], "isoformat") and not hasattr(record[key], "hour")):
+        raise SeedError(f"{path}: {where}: field '{key}': write a date as 2026-03-18, without quotes")
+
+
+def read_update(path, index, record, claims, vocabulary):
+    """One [[updates]] table: a dated status or stage of a claim of this file, with its evidence."""
+    number = record.get("claim")
+    if not isinstance(number, int) or number not in claims:
+        raise SeedError(f"{path}: update #{index}: field 'claim': {number!r} is not the number of a claim in this file")
+    where = f"update #{index} (claim C{number})"
+    check_keys(path, where, record, UPDATE_KEYS)
+    claim = claims[number]
+    status, stage = record.get("status", ""), record.get("stage")
+    if status and status not in Claim.Kind(claim["kind"]).scale.statuses:
+        raise SeedError(f"{path}: {where}: field 'status': {status!r} is not a status of a {claim['kind']}")
+    if stage is not None:
+        if claim["track"] is None:
+            raise SeedError(f"{path}: {where}: field 'stage': the claim has no track")
+        if stage not in vocabulary["tracks"][claim["track"]]:
+            raise SeedError(f"{path}: {where}: field 'stage': {stage!r} is not a stage of track {claim['track']!r}")
+    if not status and stage is None:
+        raise SeedError(f"{path}: {where}: field 'status': an update sets a status, a stage, or both")
+    require(path, where, record, "rationale")
+    check_text(path, where, record, Update)
+    if "effective_on" not in record:
+        raise SeedError(f"{path}: {where}: field 'effective_on' is missing: the date the change happened in the world")
+    check_date(path, where, record, "effective_on")
+    if not isinstance(record.get("baseline", False), bool):
+        raise SeedError(f"{path}: {where}: field 'baseline': write true or false")
+    evidence = record.get("evidence", [])
+    if not isinstance(evidence, list) or not evidence:
+        raise SeedError(f"{path}: {where}: field 'evidence': an update needs at least one [[updates.evidence]] table")
+    return {
+        "claim": number,
+        "status": status,
+        "stage": stage,
+        "effective_on": record["effective_on"],
+        "is_baseline": record.get("baseline", False),
+        "rationale": record["rationale"],
+        "rationale_zh_hant": record.get("rationale_zh_hant", ""),
+        "evidence": [read_evidence(path, f"{where} evidence #{position}", item) for position, item in enumerate(evidence, start=1)],
+    }
+
+
+def read_evidence(path, where, record):
+    check_keys(path, where, record, EVIDENCE_KEYS)
+    for key in ("url", "title", "note"):
+        require(path, where, record, key)
+    check_text(path, where, without(record, "note"), Evidence)
+    check_text(path, where, {"excerpt": record["note"]}, Evidence)
+    for key in ("published_on", "retrieved_on"):
+        check_date(path, where, record, key)
+    bearing = record.get("bearing", Evidence.Bearing.CONTEXT)
+    if bearing not in Evidence.Bearing.values:
+        raise SeedError(f"{path}: {where}: field 'bearing': {bearing!r} is not one of {sorted(Evidence.Bearing.values)}")
+    fields = {key: record[key] for key in ("archive_url", "title_zh_hant", "publisher", "published_on", "retrieved_on") if key in record}
+    return {"url": record["url"], "title": record["title"], "bearing": bearing, "excerpt": record["note"], **fields}
 
 
 def read_seeds(directory):
@@ -321,18 +391,20 @@ class Loader:
             previous = current
         return {key for key in values if last_changer.get(key) != self.account.pk}
 
-    def sync(self, model, lookup, values, label):
+    def sync(self, model, lookup, values, label, reason=""):
         """Create or update one record; returns it. Writes only the values that differ.
 
-        A field that someone other than the seed account changed last is left as it is.
+        A field that someone other than the seed account changed last is left as it is. `reason`,
+        when given, is added to the history rows' reason (the seed file's word on why a record changed).
         """
+        reason = f"{self.reason}: {reason}" if reason else self.reason
         instance = model.objects.filter(**lookup).first()
         try:
             with transaction.atomic():
                 if instance is None:
                     instance = model(**lookup, **values)
                     instance.full_clean(validate_unique=False, validate_constraints=False)
-                    stamp(instance, self.account, self.reason)
+                    stamp(instance, self.account, reason)
                     instance.save()
                     instance._created_by_seed = True
                     self.tally.created += 1
@@ -341,7 +413,7 @@ class Loader:
                 edited = self.edited_by_others(instance, differs) if differs else set()
                 if edited:
                     self.tally.kept.append(f"{label} {', '.join(sorted(edited))}")
-                if instance.edit({key: values[key] for key in differs - edited}, by=self.account, reason=self.reason):
+                if instance.edit({key: values[key] for key in differs - edited}, by=self.account, reason=reason):
                     self.tally.changed += 1
         except ValidationError as error:
             raise SeedError(f"{label}: {describe(error)}") from error
@@ -383,11 +455,10 @@ class Loader:
             for record in seed.claims:
                 label = f"{seed.path.name}: claim C{record['number']}"
                 values = {**record["fields"], "track": tracks.get(record["track"])}
-                claim = self.sync(Claim, {"source": source, "number": record["number"]}, values, label)
+                claim = self.sync(Claim, {"source": source, "number": record["number"]}, values, label, record["reason"])
                 self.sync_many(claim, "actors", [actors[slug] for slug in record["actors"]], label)
                 self.sync_many(claim, "topics", [topics[slug] for slug in record["topics"]], label)
-                stage = stages[record["track"], record["stage"]] if record["stage"] else None
-                self.sync_status(claim, record, stage, label)
+                self.sync_updates(claim, record, stages, label)
                 claims[record["number"]] = claim
             for record in seed.claims:
                 for key, kind in RELATION_KEYS.items():
@@ -397,30 +468,59 @@ class Loader:
             self.progress(f"{seed.path.name}: {len(claims)} claims")
         return self.tally
 
-    def sync_status(self, claim, record, stage, label):
-        """Record a seed update when the file's status or stage differs and analysts have not moved the claim."""
-        status = record["status"]
-        wanted_status = status or claim.status
-        wanted_stage = stage or claim.stage
-        if (wanted_status, wanted_stage) == (claim.status, claim.stage):
+    def sync_updates(self, claim, record, stages, label):
+        """Bring the claim's updates in line with the file's, through the claim's one write path.
+
+        The file's updates are matched in order with the standing updates the seed recorded: a new
+        one is recorded, one that differs is put right by a correction (the old one stays on the
+        record, marked corrected). Once anyone else has recorded an update, the claim is theirs.
+        """
+        standing = list(claim.live_updates().select_related("stage").prefetch_related("evidence"))
+        if any(update.recorded_by_id != self.account.pk for update in standing):
+            if record["updates"]:
+                self.tally.kept.append(f"{label} updates")
             return
-        last = claim.live_updates().last()
-        if last is not None and last.recorded_by_id != self.account.pk:
-            self.tally.kept.append(f"{label} status")
-            return
-        try:
-            claim.record_update(
-                status=status if status != claim.status else "",
-                stage=stage if stage != claim.stage else None,
-                effective_on=record["effective_on"],
-                rationale=record["rationale"],
-                by=self.account,
-                reason=self.reason,
-            )
-        except ValidationError as error:
-            field = next(iter(error.message_dict), "status") if hasattr(error, "error_dict") else "status"
-            raise SeedError(f"{label}: field '{field}': {'; '.join(error.messages)}") from error
-        self.tally.created += 1
+        for position, wanted in enumerate(record["updates"]):
+            stage = stages[record["track"], wanted["stage"]] if wanted["stage"] else None
+            recorded = standing[position] if position < len(standing) else None
+            if recorded is not None and same_update(recorded, wanted, stage):
+                continue
+            where = f"{label} update of {wanted['effective_on']}"
+            evidence = [
+                self.sync(Evidence, {"claim": claim, "url": item["url"]}, without(item, "url"), f"{where} evidence {item['url']}")
+                for item in wanted["evidence"]
+            ]
+            try:
+                claim.record_update(
+                    status=wanted["status"],
+                    stage=stage,
+                    effective_on=wanted["effective_on"],
+                    rationale=wanted["rationale"],
+                    rationale_zh_hant=wanted["rationale_zh_hant"],
+                    evidence=evidence,
+                    corrects=recorded,
+                    by=self.account,
+                    reason=self.reason if recorded is None else f"{self.reason}: the seed file revised this update",
+                    is_review=False,  # the seed states what reports showed; no analyst has reviewed the claim
+                    is_baseline=wanted["is_baseline"],
+                )
+            except ValidationError as error:
+                field = next(iter(error.message_dict), "status") if hasattr(error, "error_dict") else "status"
+                raise SeedError(f"{where}: field '{field}': {'; '.join(error.messages)}") from error
+            self.tally.created += 1
+
+
+def same_update(update, wanted, stage):
+    """True when a recorded update says what the file's update says, citing the same reports."""
+    return (
+        update.effective_on == wanted["effective_on"]
+        and update.status == wanted["status"]
+        and update.stage == stage
+        and update.is_baseline == wanted["is_baseline"]
+        and update.rationale == wanted["rationale"]
+        and update.rationale_zh_hant == wanted["rationale_zh_hant"]
+        and {item.url for item in update.evidence.all()} == {item["url"] for item in wanted["evidence"]}
+    )
 
 
 def describe(error):
@@ -432,3 +532,45 @@ def describe(error):
 
 def without(record, *keys):
     return {key: value for key, value in record.items() if key not in keys}
+
+
+def database_vocabulary():
+    """The actors, topics and tracks (with their stages' slugs) stored in the database, in the shape
+    read_source() checks a claims file against: what `import_source` may name."""
+    tracks = {slug: set() for slug in Track.objects.values_list("slug", flat=True)}
+    for track, stage in Stage.objects.values_list("track__slug", "slug"):
+        tracks[track].add(stage)
+    return {
+        "actors": set(Actor.objects.values_list("slug", flat=True)),
+        "topics": set(Topic.objects.values_list("slug", flat=True)),
+        "tracks": tracks,
+    }
+
+
+def stored_catalogue_seeds(seed):
+    """Seeds holding one source and, as its catalogue, only the slugs its claims name, for StoredCatalogueLoader."""
+    stages = {}  # track slug: the slugs of its stages that the claims' updates name
+    for claim in seed.claims:
+        if claim["track"] is not None:
+            named_stages = (update["stage"] for update in claim["updates"] if update["stage"])
+            stages.setdefault(claim["track"], set()).update(named_stages)
+    named = {key: sorted({slug for claim in seed.claims for slug in claim[key]}) for key in ("actors", "topics")}
+    return Seeds(
+        actors=[{"slug": slug} for slug in named["actors"]],
+        topics=[{"slug": slug} for slug in named["topics"]],
+        tracks=[{"slug": track, "stages": [{"slug": slug} for slug in sorted(stages[track])]} for track in stages],
+        sources=[seed],
+    )
+
+
+class StoredCatalogueLoader(Loader):
+    """A Loader for one source whose actors, topics, tracks and stages are already in the database:
+    it reads them and never writes them (so a ladder's positions are never renumbered)."""
+
+    def sync(self, model, lookup, values, label, *args, **kwargs):
+        if model in (Actor, Topic, Track, Stage):
+            try:
+                return model.objects.get(**lookup)
+            except model.DoesNotExist as error:
+                raise SeedError(f"{label}: is not in the database") from error
+        return super().sync(model, lookup, values, label, *args, **kwargs)

@@ -87,6 +87,7 @@ def make_claim(source):
             number=fields.pop("number", Claim.objects.filter(source=on).count() + 1),
             kind=kind,
             text_en=fields.pop("text_en", "An English proposition."),
+            text_zh_hant=fields.pop("text_zh_hant", "一個中文命題。"),
             state=fields.pop("state", Claim.State.PUBLISHED),
             **fields,
         )

@@ -1,9 +1,10 @@
 from django import template
 from django.urls import translate_url
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import CONFIDENCE_BANDS, ClaimStatus, Confidence
+from claims.models import CONFIDENCE_BANDS, ClaimStatus, Confidence, in_reader_language
 
 register = template.Library()
 
@@ -14,6 +15,19 @@ def in_language(obj, field):
     if get_language() == "en":
         return getattr(obj, f"{field}_en", "") or getattr(obj, field)
     return getattr(obj, field)
+
+
+@register.filter
+def translated(obj, field):
+    """`claim|translated:"text"`: the field in the reader's language, a fallback wrapped in a span with its `lang`."""
+    text, lang = in_reader_language(obj, field)
+    return format_html('<span lang="{}">{}</span>', lang, text) if lang else text
+
+
+@register.filter
+def translated_text(obj, field):
+    """The same text as `translated`, unmarked, for attributes and meta tags."""
+    return in_reader_language(obj, field)[0]
 
 
 @register.simple_tag(takes_context=True)

@@ -159,6 +159,7 @@ def test_analyst_cannot_add_a_review_cycle(as_analyst):
 
 
 def test_editor_can_publish_with_the_action(as_editor, draft):
+    as_editor.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # this test reads the admin in English
     assert "publish" in action_names(as_editor.get(admin_url(Claim, "changelist")))
     response = publish_action(as_editor, draft)
     assert "Published 1 claims." in [str(message) for message in get_messages(response.wsgi_request)]
@@ -177,6 +178,7 @@ def test_editor_can_add_a_track(as_editor, admin_form):
 
 
 def test_editor_adding_a_review_cycle_opens_it_and_assigns_the_due_claims(as_editor, make_claim, admin_form):
+    as_editor.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # this test reads the admin in English
     due = make_claim()
     make_claim(state=Claim.State.DRAFT)
     url = admin_url(ReviewCycle, "add")

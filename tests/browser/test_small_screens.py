@@ -37,3 +37,23 @@ def test_review_report_does_not_scroll_sideways_on_a_phone(new_page, site, cycle
     assert page.locator("main table").count() > 0  # the report's tables are there to overflow
 
     assert page_width(page) <= PHONE["width"]
+
+
+# Every public page, at its fullest: a claim with a track, updates and relations, the scorecard, the ladders.
+PUBLIC_PAGES = [
+    "/", "/claims/", "/claims/?q=修憲", "/sources/{essay}/", "/sources/{essay}/C87/", "/sources/{essay}/C95/",
+    "/tracks/", "/tracks/constitutional-revision/", "/topics/", "/topics/japan-us-alliance/", "/actors/",
+    "/actors/takaichi-sanae/", "/methodology/", "/scorecard/", "/reviews/", "/reviews/{cycle}/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_no_public_page_scrolls_sideways_on_a_phone(new_page, site, essay, cycle, language):
+    page = new_page(viewport=PHONE)
+    wide = {}
+    for path in PUBLIC_PAGES:
+        response = page.goto(site + f"/{language}" + path.format(essay=essay, cycle=cycle.label))
+        assert response.status == 200, path
+        if page_width(page) > PHONE["width"]:
+            wide[path] = page_width(page)
+    assert wide == {}

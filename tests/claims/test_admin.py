@@ -25,11 +25,12 @@ def change_url(obj):
 
 
 def test_admin_claim_list_shows_the_columns_analysts_scan(logged_in, make_claim):
+    logged_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # this test reads the admin in English
     make_claim()
     response = logged_in.get(reverse("admin:claims_claim_changelist"))
     html = response.content.decode()
     assert response.status_code == 200
-    for heading in ("Claim", "English proposition", "Kind", "Status", "Stage", "Next review", "Updated"):
+    for heading in ("Claim", "English proposition", "Kind", "Status and stage", "Publication state", "Next review"):
         assert heading in html
     assert ">C1<" in html
 
@@ -78,6 +79,7 @@ def test_admin_claim_edit_records_the_analyst_and_the_reason(logged_in, analyst,
 
 
 def test_admin_claim_edit_without_a_reason_is_refused(logged_in, make_claim, admin_form):
+    logged_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # this test reads the admin in English
     claim = make_claim()
     data = admin_form(logged_in, change_url(claim))
     data["text_en"] = "Changed silently."
@@ -329,3 +331,65 @@ def test_admin_search_pages_used_by_autocomplete_answer(logged_in):
     assert response.status_code == 200
     assert "Takaichi" in response.content.decode()
     assert [result["id"] for result in response.json()["results"]] == [str(takaichi.pk)]
+
+
+def test_admin_evidence_added_with_an_update_is_cited_by_it_in_the_same_save(logged_in, analyst, make_claim, admin_form, track):
+    claim = make_claim(track=track)
+    data = admin_form(logged_in, change_url(claim))
+    data.update({
+        "updates-TOTAL_FORMS": "1",
+        "updates-0-stage": str(track.stages.get(slug="party-draft").pk),
+        "updates-0-effective_on": "2026-03-18",
+        "updates-0-rationale": "The party published its draft.",
+        "updates-0-rationale_zh_hant": "自民黨公布草案。",
+        "evidence-TOTAL_FORMS": "1",
+        "evidence-0-url": "https://example.org/draft",
+        "evidence-0-title": "LDP publishes its draft",
+        "evidence-0-title_zh_hant": "自民黨公布草案",
+        "evidence-0-retrieved_on": "2026-11-20",
+        "evidence-0-bearing": Evidence.Bearing.SUPPORTS,
+        "change_reason": "Stage moved, with the report.",
+    })
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    update = claim.updates.get()
+    evidence = Evidence.objects.get(claim=claim)
+    assert list(update.evidence.all()) == [evidence]
+    assert (update.rationale_zh_hant, evidence.title_zh_hant) == ("自民黨公布草案。", "自民黨公布草案")
+    claim.refresh_from_db()
+    assert claim.stage.slug == "party-draft"
+    # The citation is in the update's first history row: it was cited from the start, not attached later.
+    assert update.history.count() == 1
+
+
+def test_admin_evidence_added_without_an_update_is_cited_by_nothing(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    data = admin_form(logged_in, change_url(claim))
+    data.update({
+        "evidence-TOTAL_FORMS": "1",
+        "evidence-0-url": "https://example.org/context",
+        "evidence-0-title": "Background",
+        "evidence-0-retrieved_on": "2026-11-20",
+        "evidence-0-bearing": Evidence.Bearing.CONTEXT,
+        "change_reason": "Background reading.",
+    })
+    assert logged_in.post(change_url(claim), data).status_code == 302
+    assert not Evidence.objects.get(claim=claim).updates.exists()
+
+
+def test_admin_claim_with_cited_evidence_saves_a_new_update_without_touching_the_evidence(logged_in, make_claim, admin_form):
+    claim = make_claim()
+    cited = Evidence.objects.create(claim=claim, url="https://example.org/a", title="A report", excerpt="A note.")
+    claim.record_update(status=Claim.Status.MOSTLY_ACCURATE, rationale="First look.", evidence=[cited])
+    data = admin_form(logged_in, change_url(claim))
+    data.update({
+        "updates-TOTAL_FORMS": "2",
+        "updates-1-status": Claim.Status.ACCURATE,
+        "updates-1-effective_on": timezone.localdate().isoformat(),
+        "updates-1-rationale": "A second report settles it.",
+    })
+    response = logged_in.post(change_url(claim), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.ACCURATE
+    assert cited.history.count() == 1  # the frozen evidence was left as it was

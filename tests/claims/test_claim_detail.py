@@ -187,11 +187,11 @@ def test_claim_page_has_a_link_preview_with_the_proposition(client, make_claim):
     assert '<meta property="og:url" content="http://testserver/en/sources/essay/C1/">' in html
 
 
-def test_claim_page_in_chinese_previews_the_essays_words(client, make_claim):
-    claim = make_claim()
+def test_claim_page_in_chinese_previews_the_chinese_proposition(client, make_claim):
+    claim = make_claim(text_zh_hant="高市早苗於2026年3月18日啟程訪美。")
     html = client.get(f"/zh-hant/sources/essay/C{claim.number}/").content.decode()
-    assert '<meta name="description" content="高市早苗首相啟程訪美">' in html
-    assert '<meta property="og:title" content="C1: 高市早苗首相啟程訪美">' in html
+    assert '<meta name="description" content="高市早苗於2026年3月18日啟程訪美。">' in html
+    assert '<meta property="og:title" content="C1: 高市早苗於2026年3月18日啟程訪美。">' in html
 
 
 def test_claim_page_shows_the_confidence_band_its_probability_and_the_essays_wording(client, make_claim):
@@ -210,10 +210,10 @@ def test_claim_page_without_a_confidence_shows_none(client, make_claim):
     assert "<dt>Confidence</dt>" not in html
 
 
-def test_a_stage_set_by_the_seed_loader_reads_as_the_baseline_and_a_later_one_as_reached(client, make_claim, record_update, track):
+def test_a_baseline_stage_reads_as_the_baseline_and_a_later_one_as_reached(client, make_claim, record_update, track):
     claim = make_claim(track=track)
     first, second, _third = track.stages.all()
-    record_update(claim, stage=first, effective_on="2026-03-18", recorded_by=command_account(SEED_ACCOUNT, "Seed loader"))
+    record_update(claim, stage=first, effective_on="2026-03-18", is_baseline=True, recorded_by=command_account(SEED_ACCOUNT, "Seed loader"))
     record_update(claim, stage=second, effective_on="2026-05-02")
     english = page(client, claim).content.decode()
     chinese = client.get(f"/zh-hant/sources/essay/C{claim.number}/").content.decode()
@@ -221,6 +221,15 @@ def test_a_stage_set_by_the_seed_loader_reads_as_the_baseline_and_a_later_one_as
     assert '<span class="rung-date">reached 2026-05-02</span>' in english
     assert "reached 2026-03-18" not in english
     assert '<span class="rung-date">截至2026-03-18的基準</span>' in chinese
+
+
+def test_a_stage_update_that_is_not_a_baseline_reads_as_reached_even_from_the_seed(client, make_claim, record_update, track):
+    claim = make_claim(track=track)
+    seed = command_account(SEED_ACCOUNT, "Seed loader")
+    record_update(claim, stage=track.stages.first(), effective_on="2018-03-25", recorded_by=seed)
+    html = page(client, claim).content.decode()
+    assert '<span class="rung-date">reached 2018-03-25</span>' in html
+    assert "baseline as of" not in html
 
 
 def test_a_stage_an_analyst_set_on_the_essays_date_reads_as_reached(client, make_claim, record_update, track, analyst):

@@ -123,9 +123,13 @@ def test_by_source_and_author_groups_claims_in_the_order_they_come(db):
     claims = [Claim(source=first, kind=Kind.ASSERTION, status=Status.ACCURATE),
               Claim(source=second, kind=Kind.ASSERTION, status=Status.INACCURATE),
               Claim(source=first, kind=Kind.ASSERTION, status=Status.MIXED)]  # fmt: skip
-    authors, sources = by_source_and_author(claims)
+    with translation.override("en"):
+        authors, sources = by_source_and_author(claims)
     assert [(card.title, card.veracity_total) for card in authors] == [("Author A", 2), ("乙", 1)]
     assert [(source, card.veracity[Status.INACCURATE]) for source, card in sources] == [(first, 0), (second, 1)]
+    with translation.override("zh-hant"):
+        authors, _sources = by_source_and_author(claims)
+    assert [card.title for card in authors] == ["甲", "乙"]  # Chinese readers see the name as published
 
 
 # The page

@@ -54,6 +54,7 @@ number = 1
 kind = "assertion"
 quote = "高市早苗首相啟程訪美"
 text_en = "Takaichi Sanae set out for the United States."
+text_zh_hant = "高市早苗啟程訪美。"
 actors = ["takaichi-sanae"]
 event_on = 2026-03-18
 
@@ -63,13 +64,56 @@ kind = "prediction"
 quote = "高市將有更大空間推動修憲議程"
 occurrence = 1
 text_en = "Takaichi will have more room to push constitutional revision."
+text_zh_hant = "高市將有更大空間推動修憲議程。"
 topics = ["constitution"]
 track = "constitutional-revision"
-stage = "party-draft"
-rationale = "The party adopted its draft in 2018."
 resolution_criteria = "The Diet initiates an amendment by the end of 2027."
 due_on = 2027-12-31
 depends_on = [1]
+
+[[updates]]
+claim = 2
+effective_on = 2018-03-25
+stage = "party-draft"
+rationale = "The party adopted its draft in 2018."
+rationale_zh_hant = "自民黨於2018年通過其修憲草案。"
+
+[[updates.evidence]]
+url = "https://example.org/ldp-draft"
+title = "LDP adopts four amendment proposals"
+publisher = "Example News"
+published_on = 2018-03-25
+retrieved_on = 2026-11-20
+bearing = "supports"
+note = "The party convention adopted four proposals on 25 March 2018."
+"""
+
+# A second update of C2, for tests that rate it later.
+IN_PROGRESS = """
+[[updates]]
+claim = 2
+effective_on = 2026-05-01
+status = "in_progress"
+rationale = "The commission resumed its sessions."
+
+[[updates.evidence]]
+url = "https://example.org/commission"
+title = "Commission resumes"
+note = "The commission met on 1 May 2026 for the first time since the election."
+"""
+
+# A rating of C1, for tests that rate the assertion.
+C1_ACCURATE = """
+[[updates]]
+claim = 1
+effective_on = 2026-03-19
+status = "accurate"
+rationale = "Confirmed."
+
+[[updates.evidence]]
+url = "https://example.org/departure"
+title = "Takaichi departs"
+note = "She left Haneda on the night of 18 March 2026."
 """
 
 
@@ -169,6 +213,48 @@ def test_seed_command_loads_the_real_essay_with_anchored_claims_and_a_second_run
 
 
 @pytest.mark.django_db
+def test_every_seeded_prediction_and_position_has_criteria_in_both_languages_and_a_due_date():
+    call_command("seed", stdout=StringIO(), stderr=StringIO())
+    tracked = Claim.objects.filter(kind__in=[Claim.Kind.PREDICTION, Claim.Kind.POSITION])
+    assert tracked.count() >= 20
+    lacking = [
+        claim.label for claim in tracked
+        if not (claim.resolution_criteria.strip() and claim.resolution_criteria_zh_hant.strip() and claim.due_on)
+    ]  # fmt: skip
+    assert lacking == []
+    # A claim on a track names the stage that counts, by its name (a slug means nothing to a reader).
+    for claim in tracked.filter(track__isnull=False).prefetch_related("track__stages"):
+        assert any(stage.name_en in claim.resolution_criteria for stage in claim.track.stages.all()), claim.label
+        assert not any("-" in stage.slug and stage.slug in claim.resolution_criteria for stage in claim.track.stages.all())
+
+
+@pytest.mark.django_db
+def test_every_seeded_rating_and_stage_rests_on_evidence_with_an_address_and_a_note():
+    call_command("seed", stdout=StringIO(), stderr=StringIO())
+    rated = Claim.objects.exclude(status=Claim.Status.NOT_RATED, stage__isnull=True)
+    assert rated.count() >= 50
+    assert Claim.objects.filter(stage__isnull=False).count() >= 8
+    for claim in rated:
+        updates = list(claim.live_updates().prefetch_related("evidence"))
+        assert updates, claim.label
+        for update in updates:
+            evidence = list(update.evidence.all())
+            assert evidence, f"{claim.label} update of {update.effective_on}"
+            assert all(item.url.startswith("https://") or item.url.startswith("http://") for item in evidence)
+            assert all(item.excerpt.strip() for item in evidence), claim.label
+
+
+@pytest.mark.django_db
+def test_the_seeds_first_review_rates_claims_of_each_scale():
+    call_command("seed", stdout=StringIO(), stderr=StringIO())
+    statuses = set(Claim.objects.values_list("status", flat=True))
+    assert {Claim.Status.ACCURATE, Claim.Status.NOT_RATED} <= statuses
+    assert statuses & {Claim.Status.FULFILLED, Claim.Status.IN_PROGRESS}
+    # No seeded update counts as an analyst's review.
+    assert not Claim.objects.filter(last_reviewed_on__isnull=False).exists()
+
+
+@pytest.mark.django_db
 def test_seed_rows_name_the_seed_account_and_a_reason(tmp_path):
     seed(write_seeds(tmp_path / "seeds"))
     for model in TRACKED:
@@ -186,7 +272,29 @@ def test_seeded_stage_is_recorded_as_an_update_by_the_seed_account(tmp_path):
     update = claim.updates.get()
     assert update.recorded_by.username == "seed"
     assert update.rationale == "The party adopted its draft in 2018."
+    assert update.rationale_zh_hant == "自民黨於2018年通過其修憲草案。"
+    assert str(update.effective_on) == "2018-03-25"
+    (evidence,) = update.evidence.all()
+    assert (evidence.url, evidence.publisher, evidence.bearing) == ("https://example.org/ldp-draft", "Example News", "supports")
+    assert evidence.excerpt == "The party convention adopted four proposals on 25 March 2018."
+    assert evidence.history.get().history_user.username == "seed"
     assert ClaimRelation.objects.get().to_claim.number == 1
+
+
+@pytest.mark.django_db
+def test_a_seeded_stage_is_not_counted_as_a_review(tmp_path):
+    seed(write_seeds(tmp_path / "seeds"))
+    claim = Claim.objects.get(number=2)
+    assert claim.updates.exists()
+    # Nobody has reviewed the claim: the seed states what held on the essay's date.
+    assert (claim.last_reviewed_on, claim.next_review_on) == (None, None)
+
+
+@pytest.mark.django_db
+def test_seeded_claims_carry_both_propositions(tmp_path):
+    seed(write_seeds(tmp_path / "seeds"))
+    claim = Claim.objects.get(number=1)
+    assert (claim.text_en, claim.text_zh_hant) == ("Takaichi Sanae set out for the United States.", "高市早苗啟程訪美。")
 
 
 @pytest.mark.django_db
@@ -199,18 +307,26 @@ def test_dry_run_writes_nothing(tmp_path):
 CORRUPTIONS = [
     ('quote = "高市早苗首相啟程訪美"', 'quote = "高市早苗首相啟程訪歐"', "claim C1: field 'quote'"),
     ('kind = "assertion"', 'kind = "rumour"', "claim C1: field 'kind'"),
-    ("event_on = 2026-03-18", 'status = "fulfilled"\nrationale = "x"', "claim C1: field 'status'"),
-    ('stage = "party-draft"', 'stage = "referendum"', "claim C2: field 'stage'"),
+    ("event_on = 2026-03-18", 'status = "fulfilled"', "claim C1: field 'status' is not one of"),
+    ('stage = "party-draft"', 'stage = "referendum"', "update #1 (claim C2): field 'stage'"),
+    ('stage = "party-draft"', 'status = "accurate"', "update #1 (claim C2): field 'status': 'accurate' is not a status of a prediction"),
+    ("claim = 2", "claim = 9", "update #1: field 'claim': 9 is not the number of a claim"),
+    ("effective_on = 2018-03-25", 'effective_on = "2018-03-25"', "update #1 (claim C2): field 'effective_on': write a date"),
+    ("effective_on = 2018-03-25", "effective_on = 2099-01-01", "update of 2099-01-01: field 'effective_on'"),
+    ('note = "The party convention adopted four proposals on 25 March 2018."', "", "update #1 (claim C2) evidence #1: field 'note'"),
+    ('url = "https://example.org/ldp-draft"', 'url = "ftp://example.org/ldp-draft"', "update #1 (claim C2) evidence #1: field 'url'"),
+    ('bearing = "supports"', 'bearing = "proves"', "update #1 (claim C2) evidence #1: field 'bearing'"),
     ('track = "constitutional-revision"', 'track = "renaming"', "claim C2: field 'track'"),
     ("depends_on = [1]", "depends_on = [9]", "claim C2: field 'depends_on'"),
     ("occurrence = 1\n", "", "claim C2: field 'occurrence'"),
     ('actors = ["takaichi-sanae"]', 'actors = ["abe-shinzo"]', "claim C1: field 'actors'"),
     ("number = 2", "number = 1", "claim C1: field 'number'"),
     ('text_en = "Takaichi Sanae set out for the United States."', "", "claim C1: field 'text_en'"),
+    ('text_zh_hant = "高市早苗啟程訪美。"', "", "claim C1: field 'text_zh_hant'"),
     ('resolution_criteria = "The Diet initiates an amendment by the end of 2027."', "", "claim C2: field 'resolution_criteria'"),
     ("event_on = 2026-03-18", "colour = 'red'", "claim C1: field 'colour'"),
-    ('rationale = "The party adopted its draft in 2018."', "", "claim C2: field 'rationale'"),
-    ('rationale = "The party adopted its draft in 2018."', "rationale = 2018", "claim C2: field 'rationale' is not a str"),
+    ('rationale = "The party adopted its draft in 2018."', "", "update #1 (claim C2): field 'rationale'"),
+    ('rationale = "The party adopted its draft in 2018."', "rationale = 2018", "update #1 (claim C2): field 'rationale' is missing or not a str"),
     ('kind = "assertion"', f'kind = "assertion"\nconfidence = "{"x" * 21}"', "claim C1: field 'confidence': 'xxx"),
     ('slug = "essay"', 'slug = "the essay"', "[source]: field 'slug': 'the essay': Enter a valid “slug”"),
     ('author = "作者"', f'author = "{"作" * 201}"', "[source]: field 'author': '作作作"),
@@ -294,21 +410,60 @@ def test_seed_never_overwrites_a_status_analysts_changed(tmp_path, analyst):
     stage = Stage.objects.get(slug="no-formal-step")
     claim.record_update(stage=stage, status=Claim.Status.STALLED, rationale="Talks broke down.", by=analyst)
     out = StringIO()
-    call_command("seed", directory=str(write_seeds(tmp_path / "v2", source=SOURCE.replace(
-        'stage = "party-draft"', 'stage = "party-draft"\nstatus = "in_progress"'))), stdout=out, stderr=StringIO())
+    call_command("seed", directory=str(write_seeds(tmp_path / "v2", source=SOURCE + IN_PROGRESS)), stdout=out, stderr=StringIO())
     claim.refresh_from_db()
     assert (claim.status, claim.stage) == (Claim.Status.STALLED, stage)
     assert "left as analysts changed them" in str(out)
-    assert "C2 status" in str(out)
+    assert "C2 updates" in str(out)
 
 
 @pytest.mark.django_db
 def test_seed_updates_a_status_only_the_seed_has_set(tmp_path):
     seed(write_seeds(tmp_path / "v1"))
-    seed(write_seeds(tmp_path / "v2", source=SOURCE.replace('stage = "party-draft"', 'stage = "party-draft"\nstatus = "in_progress"')))
+    seed(write_seeds(tmp_path / "v2", source=SOURCE + IN_PROGRESS))
     claim = Claim.objects.get(number=2)
     assert claim.status == Claim.Status.IN_PROGRESS
     assert claim.updates.count() == 2
+    seed(write_seeds(tmp_path / "v3", source=SOURCE + IN_PROGRESS))
+    assert claim.updates.count() == 2  # a second run records nothing
+
+
+@pytest.mark.django_db
+def test_a_revised_seed_update_is_put_right_by_a_correction_not_rewritten(tmp_path):
+    seed(write_seeds(tmp_path / "v1"))
+    claim = Claim.objects.get(number=2)
+    first = claim.updates.get()
+    revised = SOURCE.replace("effective_on = 2018-03-25", "effective_on = 2018-03-26")
+    seed(write_seeds(tmp_path / "v2", source=revised))
+    first.refresh_from_db()
+    correction = first.correction
+    assert str(first.effective_on) == "2018-03-25"  # the first update stays on record as it was
+    assert str(correction.effective_on) == "2018-03-26"
+    assert "revised" in correction.history.get().history_change_reason
+    assert [item.url for item in correction.evidence.all()] == ["https://example.org/ldp-draft"]
+    seed(write_seeds(tmp_path / "v3", source=revised))
+    assert claim.updates.count() == 2  # and nothing more on a second run
+
+
+@pytest.mark.django_db
+def test_a_claims_reason_goes_into_its_history_when_the_seed_changes_it(tmp_path):
+    seed(write_seeds(tmp_path / "v1"))
+    fixed = SOURCE.replace(
+        'text_en = "Takaichi Sanae set out for the United States."',
+        'text_en = "Takaichi Sanae set out for Washington."\nreason = "Audit: the essay names no city; kept as the US."',
+    )
+    seed(write_seeds(tmp_path / "v2", source=fixed))
+    row = Claim.objects.get(number=1).history.latest("history_date")
+    assert row.text_en == "Takaichi Sanae set out for Washington."
+    assert row.history_change_reason.endswith("Audit: the essay names no city; kept as the US.")
+
+
+@pytest.mark.django_db
+def test_updates_of_one_claim_must_be_in_date_order(tmp_path):
+    earlier = IN_PROGRESS.replace("effective_on = 2026-05-01", "effective_on = 2018-01-01")
+    with pytest.raises(CommandError, match=r"update #2 \(claim C2\): field 'effective_on': a claim's updates must be listed in the order"):
+        seed(write_seeds(tmp_path / "seeds", source=SOURCE + earlier))
+    assert Claim.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -353,7 +508,7 @@ def test_an_analysts_wording_survives_later_seed_runs_that_move_the_claim(tmp_pa
     claim.text_en = "Takaichi Sanae left Tokyo for Washington on 18 March 2026."
     claim._history_user = analyst
     claim.save()
-    rated = SOURCE.replace("event_on = 2026-03-18", 'event_on = 2026-03-18\nstatus = "accurate"\nrationale = "Confirmed."')
+    rated = SOURCE + C1_ACCURATE
     seed(write_seeds(tmp_path / "v2", source=rated))
     seed(write_seeds(tmp_path / "v3", source=rated.replace("Takaichi Sanae set out", "Takaichi set out")))
     claim.refresh_from_db()
@@ -368,9 +523,9 @@ def test_a_seeded_status_that_no_longer_fits_the_claim_fails_naming_the_claim_an
     claim.kind = Claim.Kind.ANALYSIS
     claim._history_user = analyst
     claim.save()
-    source = SOURCE.replace('kind = "assertion"', 'kind = "prediction"\nresolution_criteria = "x"').replace(
-        "event_on = 2026-03-18", 'event_on = 2026-03-18\nstatus = "fulfilled"\nrationale = "It happened."'
+    source = SOURCE.replace('kind = "assertion"', 'kind = "prediction"\nresolution_criteria = "x"', 1) + C1_ACCURATE.replace(
+        'status = "accurate"', 'status = "fulfilled"'
     )
-    with pytest.raises(CommandError, match=r"essay\.toml: claim C1: field 'status'"):
+    with pytest.raises(CommandError, match=r"essay\.toml: claim C1 update of 2026-03-19: field 'status'"):
         seed(write_seeds(tmp_path / "v2", source=source))
     assert Claim.objects.get(number=1).kind == Claim.Kind.ANALYSIS
