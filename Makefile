@@ -59,6 +59,15 @@ check: $(VENV)/.installed-test
 	$(PYTHON) manage.py check
 	$(PYTHON) manage.py makemigrations --check --dry-run
 
+# `make bench`: the performance figures beside their targets, written to bench/results.txt (README,
+# "Performance"). It creates and drops throw-away databases bench_* through BENCH_DATABASE_URL, the
+# admin connection; options go in BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick` or "--only latency".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: bench
+bench: $(VENV)/.installed-test
+	DATABASE_URL='$(BENCH_DATABASE_URL)' $(PYTHON) bench/run.py $(BENCH_ARGS)
+
 $(VENV)/.installed-run: requirements.txt | $(VENV)/bin/python
 	$(PIP) install -r requirements.txt
 	touch $@

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from claims.models import Claim, ClaimKind, Source, Topic, Update, Versioned, end_of_day, stamp
-from claims.scorecard import by_source_and_author
+from claims.scorecard import by_source, tally
 
 # The statuses that settle a prediction, for the review report.
 RESOLVED = ClaimKind.PREDICTION.scale.final_statuses
@@ -217,11 +217,8 @@ class ReviewCycle(Versioned):
             if entry.update.claim.kind == ClaimKind.PREDICTION and entry.status_changed and entry.status_after in RESOLVED
         ]  # fmt: skip
         moment = end_of_day(min(self.ends_on, timezone.localdate()))
-        claims = list(Claim.public_as_of(moment).filter(state=Claim.State.PUBLISHED))
-        sources = Source.objects.in_bulk({claim.source_id for claim in claims})
-        for claim in claims:
-            claim.source = sources[claim.source_id]
-        _, scorecards = by_source_and_author(claims)
+        counts = tally(Claim.public_as_of(moment).filter(state=Claim.State.PUBLISHED))
+        scorecards = by_source(counts, Source.objects.filter(pk__in={key[0] for key in counts}).defer("text"))
         return {
             "reviewed": [review for review in reviews if review.state == Assignment.State.DONE],
             "missed": [review for review in reviews if review.state == Assignment.State.MISSED],

@@ -549,6 +549,7 @@ class ClaimForm(ChangeForm):
 class ClaimAdmin(ReasonedAdmin):
     form = ClaimForm
     list_display = ["label", "short_text", "kind", "standing", "state", "next_review_on"]
+    show_full_result_count = False  # a filtered list says "N of M" without counting every claim again
     list_display_links = ["label", "short_text"]
     list_filter = ["source", "kind", "status", "track", "topics", "actors", "state"]
     list_select_related = ["source", "stage__track"]

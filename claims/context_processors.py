@@ -2,5 +2,8 @@ from claims.models import Source
 
 
 def navigation(request):
-    """The sources linked from every page's navigation (evaluated only when a page shows them)."""
-    return {"nav_sources": Source.objects.only("slug", "title", "title_en")}
+    """The navigation's essay link: the essay itself while there is one, else the list of essays.
+
+    Read lazily, with at most two rows, only by a page that shows the navigation.
+    """
+    return {"nav_sources": Source.objects.only("slug")[:2]}

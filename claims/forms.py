@@ -13,6 +13,9 @@ class LocalizedChoiceField(forms.ModelChoiceField):
         return in_language(obj, field)
 
 
+SOURCES_IN_A_LIST = 50
+
+
 class ClaimFilterForm(forms.Form):
     """The claim list's filters; they live in the query string so a filtered view can be shared."""
 
@@ -28,6 +31,12 @@ class ClaimFilterForm(forms.Form):
     actor = LocalizedChoiceField(label=_("Actor"), required=False, queryset=Actor.objects.all(), to_field_name="slug", empty_label=_("All actors"))
     track = LocalizedChoiceField(label=_("Track"), required=False, queryset=Track.objects.all(), to_field_name="slug", empty_label=_("All tracks"))
     source = LocalizedChoiceField(label=_("Source"), required=False, queryset=Source.objects.all(), to_field_name="slug", empty_label=_("All sources"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if Source.objects.count() > SOURCES_IN_A_LIST:
+            # Too many essays for a drop-down: the filter takes the essay's address name (its slug).
+            self.fields["source"].widget = forms.TextInput(attrs={"placeholder": _("essay's address name")})
 
     def filter(self, claims):
         """Narrow `claims` by the valid filters; an invalid one is ignored and shown as an error."""

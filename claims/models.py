@@ -33,6 +33,38 @@ update_recorded = Signal()
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
 
 
+class Revision(models.Model):
+    """One row counting the writes to the tracker's data: public pages derive their ETag and their
+    cache key from it, so a conditional request costs one small query and a write is seen at once.
+
+    Every save, deletion and many-to-many change of the claims' and analysts' models, and of
+    accounts, moves it on just after its transaction commits (bump_revision, claims/apps.py). It
+    moves after the commit, not inside the transaction: a writer never waits for another on this
+    row, and a page read after the move sees the committed data (one read between the commit and
+    the move is cached under the old number, which no request asks for once the number moved).
+    """
+
+    number = models.BigIntegerField(default=0)
+    changed = models.DateTimeField(auto_now=True)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls):
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+def bump_revision(**kwargs):
+    """Signal receiver: move the Revision on once the current transaction commits (once per transaction)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(function is Revision.bump for _, function, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(Revision.bump)
+
+
 # The seed loader's account: the seed files' records and updates are written as this account.
 SEED_ACCOUNT = "seed"
 
@@ -508,6 +540,16 @@ class ClaimQuerySet(models.QuerySet):
     def search(self, query):
         return self.filter(Claim.matching(query))
 
+    def due_by(self, day):
+        """Open predictions and positions due on or before `day`, the earliest first."""
+        open_statuses = [status for status in Scale.PROGRESS.statuses if not ClaimStatus(status).is_final]
+        return self.filter(kind__in=Scale.PROGRESS.kinds, due_on__lte=day, status__in=open_statuses).order_by("due_on", "pk")
+
+    def tally(self):
+        """{(source id, kind, status, confidence): number of claims}, counted by the database in one query."""
+        rows = self.order_by().values("source_id", "kind", "status", "confidence").annotate(number=models.Count("pk"))
+        return {(row["source_id"], row["kind"], row["status"], row["confidence"]): row["number"] for row in rows}
+
 
 class Scale(models.TextChoices):
     """The two scales a claim is rated on; its kind decides which."""
@@ -888,6 +930,10 @@ class Claim(Versioned):
     @property
     def is_final(self):
         return ClaimStatus(self.status).is_final
+
+    def is_due_by(self, day):
+        """An open prediction or position due on or before `day` (what ClaimQuerySet.due_by() selects)."""
+        return self.scale == Scale.PROGRESS and self.due_on is not None and self.due_on <= day and not self.is_final
 
     @property
     def scale(self):

@@ -9,6 +9,7 @@ The Brier score is the mean of (p - outcome)²: 0 is perfect, 0.25 is what
 always saying 50% earns.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import translation
@@ -48,41 +49,62 @@ class Scorecard:
         return [(status.label, self.veracity[status]) for status in Scale.VERACITY.final_statuses]
 
 
-def score(claims, title=""):
-    """The scorecard of `claims` (model instances, current or rebuilt for a past day)."""
+def tally(claims):
+    """How many of `claims` (model instances, current or rebuilt for a past day) have each
+    (source id, kind, status, confidence): the shape of ClaimQuerySet.tally()."""
+    return Counter((claim.source_id, claim.kind, claim.status, claim.confidence) for claim in claims)
+
+
+def score(counts, title=""):
+    """The scorecard of the claims counted in `counts`: {(source id, kind, status, confidence): number}."""
     card = Scorecard(title=title)
     card.progress = {status: 0 for status in Scale.PROGRESS.final_statuses} | {"open": 0}
     card.veracity = {status: 0 for status in Scale.VERACITY.final_statuses} | {"unrated": 0}
     rows = {band: CalibrationRow(band=band, probability=probability) for band, (probability, _) in CONFIDENCE_BANDS.items()}
-    squared_errors = []
-    for claim in claims:
-        status = ClaimStatus(claim.status)
-        if claim.scale == Scale.PROGRESS:
-            card.progress_total += 1
-            card.progress[status if status.is_final else "open"] += 1
-        elif claim.scale == Scale.VERACITY:
-            card.veracity_total += 1
-            card.veracity[status if status.is_final else "unrated"] += 1
+    squared_errors, scored = 0.0, 0
+    for (_source, kind, status, confidence), number in counts.items():
+        status, scale = ClaimStatus(status), ClaimKind(kind).scale
+        if scale == Scale.PROGRESS:
+            card.progress_total += number
+            card.progress[status if status.is_final else "open"] += number
+        elif scale == Scale.VERACITY:
+            card.veracity_total += number
+            card.veracity[status if status.is_final else "unrated"] += number
         outcome = status.outcome
-        if claim.kind == ClaimKind.PREDICTION and outcome is not None and claim.confidence:
-            row = rows[claim.confidence]
-            row.count += 1
-            row.outcome_total += outcome
-            squared_errors.append((row.probability - outcome) ** 2)
-    card.scored = len(squared_errors)
-    card.brier = sum(squared_errors) / len(squared_errors) if squared_errors else None
+        if kind == ClaimKind.PREDICTION and outcome is not None and confidence:
+            row = rows[confidence]
+            row.count += number
+            row.outcome_total += outcome * number
+            squared_errors += number * (row.probability - outcome) ** 2
+            scored += number
+    card.scored = scored
+    card.brier = squared_errors / scored if scored else None
     card.calibration = list(rows.values())
     return card
 
 
-def by_source_and_author(claims):
-    """Scorecards for each author, then for each source, in the order the claims come."""
-    authors, sources = {}, {}
-    for claim in claims:
-        source = claim.source
-        authors.setdefault((source.author_en or source.author) if translation.get_language() == "en" else source.author, []).append(claim)
-        sources.setdefault(claim.source, []).append(claim)
-    return (
-        [score(group, title) for title, group in authors.items()],
-        [(source, score(group, str(source))) for source, group in sources.items()],
-    )
+def by_author(counts, sources):
+    """A scorecard for each author of `sources`, named in the page's language, in the sources' order.
+
+    `counts` is a tally (see tally()); claims of sources not in `sources` are left out.
+    """
+    english = translation.get_language() == "en"
+    of_source = counts_by_source(counts)
+    authors = {}
+    for source in sources:
+        author = (source.author_en or source.author) if english else source.author
+        authors.setdefault(author, Counter()).update(of_source.get(source.pk, {}))
+    return [score(group, title) for title, group in authors.items()]
+
+
+def by_source(counts, sources):
+    """(source, scorecard) for each of `sources`, in their order."""
+    of_source = counts_by_source(counts)
+    return [(source, score(of_source.get(source.pk, {}), str(source))) for source in sources]
+
+
+def counts_by_source(counts):
+    grouped = {}
+    for key, number in counts.items():
+        grouped.setdefault(key[0], {})[key] = number
+    return grouped

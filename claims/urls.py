@@ -7,6 +7,7 @@ app_name = "claims"
 urlpatterns = [
     path("", views.home, name="home"),
     path("claims/", views.claim_list, name="claim-list"),
+    path("sources/", views.source_list, name="source-list"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     path("sources/<slug:source>/C<int:number>/", views.claim_detail, name="claim-detail"),
     path("sources/<slug:source>/C<int:number>/feed/", feeds.claim_feed, name="claim-feed"),

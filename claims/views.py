@@ -4,7 +4,8 @@ import datetime
 import json
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,29 +14,36 @@ from django.utils.safestring import mark_safe
 from claims.anchoring import paragraphs, paragraphs_around
 from claims.exports import claim_review
 from claims.forms import ClaimFilterForm
-from claims.models import CONFIDENCE_BANDS, Actor, Claim, Scale, Source, Topic, Track
+from claims.models import CONFIDENCE_BANDS, Actor, Claim, ClaimKind, Scale, Source, Topic, Track
 from claims.public import read_only
-from claims.scorecard import by_source_and_author
+from claims.scorecard import by_author, by_source, tally
 from claims.timetravel import AsOf
 
 PAGE_SIZE = 25
 DUE_WITHIN = datetime.timedelta(days=90)
+DUE_SHOWN = 25  # the earliest due; the claim list shows them all
 LATEST_UPDATES = 8
+SOURCES_SHOWN = 5  # the latest essays; each links to its claims
+SHOWN_PER_STAGE = 10  # on the ladders, the first claims at each stage; the count says how many more
 
 
-def status_chart(claims):
-    """Counts of claims per status, one group per scale, with bar widths in per cent of the group."""
+def status_chart(counts):
+    """Counts of claims per status, one group per scale, with bar widths in per cent of the group.
+
+    `counts` is a tally: {(source id, kind, status, confidence): number of claims}.
+    """
     groups = []
     for scale in Scale:
-        members = [claim for claim in claims if claim.scale == scale]
+        members = {key: number for key, number in counts.items() if ClaimKind(key[1]).scale == scale}
+        total = sum(members.values())
         bars = [
-            {"status": status, "count": sum(claim.status == status for claim in members)}
+            {"status": status, "count": sum(number for key, number in members.items() if key[2] == status)}
             for status in scale.statuses
         ]
         for bar in bars:
-            bar["percent"] = round(100 * bar["count"] / len(members), 1) if members else 0
-        kind_counts = [(kind, sum(claim.kind == kind for claim in members)) for kind in scale.kinds]
-        groups.append({"kinds": kind_counts, "total": len(members), "bars": bars})
+            bar["percent"] = round(100 * bar["count"] / total, 1) if total else 0
+        kind_counts = [(kind, sum(number for key, number in members.items() if key[1] == kind)) for kind in scale.kinds]
+        groups.append({"kinds": kind_counts, "total": total, "bars": bars})
     return groups
 
 
@@ -49,28 +57,28 @@ def script_json(data):
 def home(request):
     as_of = AsOf.from_request(request)
     today = as_of.day or timezone.localdate()
-    claims = as_of.attach(as_of.claims())
-    due = sorted(
-        (
-            claim
-            for claim in claims
-            if claim.scale == Scale.PROGRESS and claim.due_on and claim.due_on <= today + DUE_WITHIN and not claim.is_final
-        ),
-        key=lambda claim: claim.due_on,
-    )
-    public_ids = [claim.pk for claim in claims]
-    latest = as_of.mark_corrections(as_of.updates().filter(claim_id__in=public_ids).order_by("-recorded")[:LATEST_UPDATES])
+    if as_of.day is None:
+        # Counted by the database; the due list and the latest updates are read through indexes, a page at most.
+        counts = Claim.objects.public().tally()
+        due = list(as_of.claims().due_by(today + DUE_WITHIN)[:DUE_SHOWN])
+        latest = as_of.updates().filter(claim__in=Claim.objects.public())
+    else:
+        # The tracker rebuilt from its history for a past day.
+        claims = as_of.attach(as_of.claims())
+        counts = tally(claims)
+        due = sorted((claim for claim in claims if claim.is_due_by(today + DUE_WITHIN)), key=lambda claim: claim.due_on)[:DUE_SHOWN]
+        latest = as_of.updates().filter(claim_id__in=[claim.pk for claim in claims])
     return render(
         request,
         "claims/home.html",
         {
             "as_of": as_of,
             "today": today,
-            "sources": Source.objects.all(),
-            "claim_count": len(claims),
-            "chart": status_chart(claims),
+            "sources": Source.objects.defer("text")[:SOURCES_SHOWN],
+            "claim_count": sum(counts.values()),
+            "chart": status_chart(counts),
             "due": due,
-            "latest": latest,
+            "latest": as_of.mark_corrections(latest.order_by("-recorded")[:LATEST_UPDATES]),
         },
     )
 
@@ -136,6 +144,13 @@ def claim_detail(request, source, number):
 
 
 @read_only
+def source_list(request):
+    sources = Source.objects.defer("text").annotate(claim_count=Count("claims", filter=Q(claims__in=Claim.objects.published())))
+    sources = sources.order_by("-published_on", "title_en", "pk")
+    return render(request, "claims/source_list.html", {"page": Paginator(sources, PAGE_SIZE).get_page(request.GET.get("page"))})
+
+
+@read_only
 def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
     claims = list(source.claims.published().select_related("source"))
@@ -154,16 +169,38 @@ def claims_following(queryset):
     return queryset.public().select_related("source", "track", "stage__track")
 
 
+def claims_at_stages(claims):
+    """{(track id, stage id or None): {"count", "claims", "more"}} for `claims` (a queryset): how
+    many stand at each stage, and the first few of them. Two queries, whatever their number."""
+    places = {}
+    for track, stage, count in claims.order_by().values_list("track_id", "stage_id").annotate(count=Count("pk")):
+        places[track, stage] = {"count": count, "claims": [], "more": count}
+    rank = Window(RowNumber(), partition_by=[F("track_id"), F("stage_id")], order_by=[F("source_id"), F("number")])
+    for claim in claims.annotate(rank=rank).filter(rank__lte=SHOWN_PER_STAGE).select_related("source").order_by():
+        place = places[claim.track_id, claim.stage_id]
+        place["claims"].append(claim)
+        place["more"] -= 1
+    for place in places.values():
+        place["claims"].sort(key=lambda claim: (claim.source_id, claim.number))
+    return places
+
+
+def ladder_of(track, places):
+    empty = {"count": 0, "claims": [], "more": 0}
+    stages = [{"stage": stage, **places.get((track.pk, stage.pk), empty)} for stage in track.stages.all()]
+    return {
+        "track": track,
+        "stages": stages,
+        "unplaced": places.get((track.pk, None), empty),
+        "count": sum(place["count"] for (track_id, _), place in places.items() if track_id == track.pk),
+    }
+
+
 @read_only
 def track_list(request):
-    """Every track's ladder at a glance: at each stage, the public claims that stand there now."""
-    claims = list(Claim.objects.public().filter(track__isnull=False).select_related("source"))
-    ladders = []
-    for track in Track.objects.prefetch_related("stages"):
-        following = [claim for claim in claims if claim.track_id == track.pk]
-        stages = [{"stage": stage, "claims": [claim for claim in following if claim.stage_id == stage.pk]} for stage in track.stages.all()]
-        unplaced = [claim for claim in following if claim.stage_id is None]
-        ladders.append({"track": track, "stages": stages, "unplaced": unplaced, "count": len(following)})
+    """Every track's ladder at a glance: at each stage, how many public claims stand there now, and the first few."""
+    places = claims_at_stages(Claim.objects.public().filter(track__isnull=False))
+    ladders = [ladder_of(track, places) for track in Track.objects.prefetch_related("stages")]
     return render(request, "claims/track_list.html", {"ladders": ladders})
 
 
@@ -181,24 +218,28 @@ def actor_list(request):
     return render(request, "claims/actor_list.html", {"actors": with_claim_counts(Actor.objects.all())})
 
 
+def page_of(request, claims):
+    return Paginator(claims.order_by("source_id", "number"), PAGE_SIZE).get_page(request.GET.get("page"))
+
+
 @read_only
 def track_detail(request, slug):
-    track = get_object_or_404(Track, slug=slug)
-    claims = list(claims_following(track.claims.all()))
-    stages = [{"stage": stage, "claims": [claim for claim in claims if claim.stage_id == stage.pk]} for stage in track.stages.all()]
-    return render(request, "claims/track_detail.html", {"track": track, "stages": stages, "claims": claims})
+    track = get_object_or_404(Track.objects.prefetch_related("stages"), slug=slug)
+    ladder = ladder_of(track, claims_at_stages(Claim.objects.public().filter(track=track)))
+    context = {"track": track, "stages": ladder["stages"], "page": page_of(request, claims_following(track.claims.all()))}
+    return render(request, "claims/track_detail.html", context)
 
 
 @read_only
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    return render(request, "claims/topic_detail.html", {"topic": topic, "claims": claims_following(topic.claims.all())})
+    return render(request, "claims/topic_detail.html", {"topic": topic, "page": page_of(request, claims_following(topic.claims.all()))})
 
 
 @read_only
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor, slug=slug)
-    return render(request, "claims/actor_detail.html", {"actor": actor, "claims": claims_following(actor.claims.all())})
+    return render(request, "claims/actor_detail.html", {"actor": actor, "page": page_of(request, claims_following(actor.claims.all()))})
 
 
 @read_only
@@ -214,6 +255,16 @@ def methodology(request):
 @read_only
 def scorecard(request):
     as_of = AsOf.from_request(request)
-    claims = [claim for claim in as_of.attach(as_of.claims()) if claim.state == Claim.State.PUBLISHED]
-    authors, sources = by_source_and_author(claims)
-    return render(request, "claims/scorecard.html", {"as_of": as_of, "authors": authors, "sources": sources})
+    if as_of.day is None:
+        counts = Claim.objects.published().tally()
+    else:
+        counts = tally(claim for claim in as_of.claims() if claim.state == Claim.State.PUBLISHED)
+    sources = Source.objects.filter(pk__in={key[0] for key in counts}).defer("text")
+    page = Paginator(sources, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "as_of": as_of,
+        "authors": by_author(counts, sources.only("pk", "author", "author_en")),
+        "sources": by_source(counts, page.object_list),
+        "page": page,
+    }
+    return render(request, "claims/scorecard.html", context)

@@ -183,6 +183,15 @@ DATABASES = {
     "default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"))
 }
 
+# Rendered public pages are cached, keyed by the data revision (claims.models.Revision), the
+# language and the address, for at most this many seconds; 0 turns the page cache off. The cache
+# is this process's memory unless REDIS_URL names a Redis server that several app servers share.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}}
+
 AUTH_USER_MODEL = "analysts.Analyst"
 
 # django-axes refuses a locked-out login before any password is hashed; ModelBackend then logs in.

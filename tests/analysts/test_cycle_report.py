@@ -216,7 +216,7 @@ def test_report_csv_has_the_same_reviews_and_changes(client, cycle_2026_11):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="review-2026-11.csv"'
-    body = response.content.decode("utf-8")
+    body = response.getvalue().decode("utf-8")
     assert body.startswith("\ufeff")
     assert list(csv.reader(io.StringIO(body.removeprefix("\ufeff")))) == [
         ["record", "claim", "quote", "analyst", "review", "date", "status_from", "status_to", "stage_from", "stage_to", "rationale"],
@@ -234,7 +234,7 @@ def test_report_csv_neutralises_cells_a_spreadsheet_would_read_as_formulas(clien
     Update.objects.filter(pk=cycle_2026_11["c1_update"].pk).update(rationale=formula)
     type(analyst).objects.filter(pk=analyst.pk).update(display_name="@Analyst One")
 
-    rows_ = list(csv.reader(io.StringIO(client.get(CSV).content.decode().removeprefix("\ufeff"))))
+    rows_ = list(csv.reader(io.StringIO(client.get(CSV).getvalue().decode().removeprefix("\ufeff"))))
 
     assert rows_[1][:6] == ["review", "C1", PRESIDENT, "'@Analyst One", "Updated", "2026-11-10"]
     assert rows_[4] == ["change", "C1", PRESIDENT, "", "", "2026-11-10", "mostly_accurate", "accurate", "", "", "'" + formula]
@@ -246,7 +246,7 @@ def test_report_of_an_open_cycle_lists_the_reviews_still_open(client, analyst, m
     response = client.get(REPORT)
     assert [review.claim.label for review in response.context["open"]] == ["C1"]
     assert "Still open: C1" in text(section(response.content.decode(), "reviewed-heading"))
-    rows_ = list(csv.reader(io.StringIO(client.get(CSV).content.decode().removeprefix("\ufeff"))))
+    rows_ = list(csv.reader(io.StringIO(client.get(CSV).getvalue().decode().removeprefix("\ufeff"))))
     assert rows_[1][:6] == ["review", "C1", PRESIDENT, "Analyst One", "Open", ""]
 
 

@@ -1,5 +1,7 @@
 """Content in both languages: each page shows the reader's language, a fallback marked with its `lang`."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -105,7 +107,7 @@ def test_search_finds_a_claim_by_its_chinese_proposition_and_chinese_rationale(c
 
 def test_json_export_carries_both_propositions(client, make_claim):
     make_claim(text_en="Takaichi left.", text_zh_hant="高市啟程。")
-    (row,) = client.get(reverse("claims:claims-json")).json()["claims"]
+    (row,) = json.loads(client.get(reverse("claims:claims-json")).getvalue())["claims"]
     assert (row["text_en"], row["text_zh_hant"]) == ("Takaichi left.", "高市啟程。")
 
 

@@ -15,7 +15,7 @@ def test_track_page_shows_its_ladder_and_the_claims_at_each_stage(client, make_c
     html = response.content.decode()
     assert html.index("No formal step") < html.index("Party draft") < html.index("Deliberation")
     assert [len(rung["claims"]) for rung in response.context["stages"]] == [0, 1, 0]
-    assert response.context["claims"] == [claim]
+    assert list(response.context["page"].object_list) == [claim]
 
 
 def test_topic_page_lists_public_claims_with_the_topic(client, make_claim):
@@ -24,7 +24,7 @@ def test_topic_page_lists_public_claims_with_the_topic(client, make_claim):
     claim.topics.add(topic)
     make_claim("首相", state=Claim.State.DRAFT).topics.add(topic)
     response = client.get("/en/topics/alliance/")
-    assert list(response.context["claims"]) == [claim]
+    assert list(response.context["page"].object_list) == [claim]
     assert "Japan–US alliance" in response.content.decode()
     assert "美日同盟" in client.get("/zh-hant/topics/alliance/").content.decode()
 
@@ -34,7 +34,7 @@ def test_actor_page_lists_public_claims_naming_the_actor(client, make_claim):
     claim = make_claim()
     claim.actors.add(actor)
     response = client.get("/en/actors/takaichi/")
-    assert list(response.context["claims"]) == [claim]
+    assert list(response.context["page"].object_list) == [claim]
     assert "Takaichi Sanae" in response.content.decode()
 
 

@@ -28,14 +28,14 @@ def moment(day):
 def json_rows(client, url=None):
     response = client.get(url or reverse("claims:claims-json"))
     assert response.status_code == 200
-    return json.loads(response.content)["claims"]
+    return json.loads(response.getvalue())["claims"]
 
 
 def csv_reader(client):
     """The CSV's rows as dicts keyed by the JSON's field names (the CSV's header holds readable labels)."""
     response = client.get(reverse("claims:claims-csv"))
     assert response.status_code == 200
-    return csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), fieldnames=FIELDS)
+    return csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"), newline=""), fieldnames=FIELDS)
 
 
 def csv_rows(client):
@@ -77,7 +77,7 @@ def test_json_export_lists_exactly_the_published_claims(client, mixed_states):
 
 
 def test_json_export_counts_its_claims(client, mixed_states):
-    data = json.loads(client.get(reverse("claims:claims-json")).content)
+    data = json.loads(client.get(reverse("claims:claims-json")).getvalue())
 
     assert data["count"] == 2 == len(data["claims"])
 
@@ -157,8 +157,8 @@ def test_json_export_writes_chinese_as_is_not_as_escapes(client, make_claim):
     response = client.get(reverse("claims:claims-json"))
 
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    assert "高市早苗首相啟程訪美".encode() in response.content
-    assert b"\\u" not in response.content
+    assert "高市早苗首相啟程訪美".encode() in response.getvalue()
+    assert b"\\u" not in response.getvalue()
 
 
 def test_json_export_answers_under_the_english_prefix_with_english_urls(client, make_claim):
@@ -185,7 +185,7 @@ def test_csv_export_starts_with_a_byte_order_mark_for_excel(client, make_claim):
 
     response = client.get(reverse("claims:claims-csv"))
 
-    assert response.content.startswith("\ufeffSource,".encode())
+    assert response.getvalue().startswith("\ufeffSource,".encode())
     assert response["Content-Type"] == "text/csv; charset=utf-8"
 
 
@@ -198,7 +198,7 @@ def test_csv_export_is_an_attachment_named_claims_csv(client):
 def test_csv_export_header_names_each_column_in_words(client, make_claim):
     make_claim()
 
-    header = next(csv.reader(io.StringIO(client.get(reverse("claims:claims-csv")).content.decode("utf-8-sig"))))
+    header = next(csv.reader(io.StringIO(client.get(reverse("claims:claims-csv")).getvalue().decode("utf-8-sig"))))
     assert header[:3] == ["Source", "Number", "Claim"]
     assert "Proposition (Traditional Chinese)" in header
     assert len(header) == len(FIELDS)

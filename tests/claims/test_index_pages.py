@@ -25,7 +25,7 @@ def test_track_index_shows_each_ladder_with_the_claims_at_each_stage(client, mak
     response = client.get("/en/tracks/")
     (ladder,) = response.context["ladders"]
     assert [[claim.number for claim in rung["claims"]] for rung in ladder["stages"]] == [[], [placed.number], []]
-    assert ladder["unplaced"] == [waiting]
+    assert ladder["unplaced"]["claims"] == [waiting]
     assert ladder["count"] == 2
     html = response.content.decode()
     assert html.index("No formal step") < html.index("Party draft") < html.index(">C1</a>") < html.index("Deliberation")
@@ -89,3 +89,49 @@ def test_index_pages_run_the_same_number_of_queries_with_few_or_many_claims(url,
     Topic.objects.create(slug="trade", name="貿易", name_en="Trade")
     Actor.objects.create(slug="trump", name="川普", name_en="Donald Trump")
     assert count_queries(url) == few
+
+
+def test_a_ladder_shows_the_first_claims_at_a_stage_and_counts_the_rest(client, make_claim, track, record_update):
+    stage = track.stages.get(slug="party-draft")
+    for _ in range(12):
+        record_update(make_claim(track=track), stage=stage)
+    ladder = client.get("/en/tracks/").context["ladders"][0]
+    rung = next(rung for rung in ladder["stages"] if rung["stage"] == stage)
+    assert (rung["count"], len(rung["claims"]), rung["more"]) == (12, 10, 2)
+    assert [claim.number for claim in rung["claims"]] == list(range(1, 11))
+    assert ladder["count"] == 12
+
+
+def test_topic_page_is_paginated_with_its_count(client, make_claim):
+    topic = Topic.objects.create(slug="constitution", name="修憲", name_en="Constitution")
+    for _ in range(30):
+        make_claim().topics.add(topic)
+    first = client.get("/en/topics/constitution/")
+    second = client.get("/en/topics/constitution/?page=2")
+    assert (first.context["page"].paginator.count, len(first.context["page"].object_list)) == (30, 25)
+    assert len(second.context["page"].object_list) == 5
+    assert "30 claims" in first.content.decode()
+
+
+def test_navigation_links_the_essay_while_there_is_one_and_the_essay_list_once_there_are_more(client, make_source, make_claim):
+    make_claim()
+    one = client.get("/en/claims/").content.decode()
+    assert 'href="/en/sources/essay/">Essay</a>' in one
+    make_source(slug="second-essay")
+    two = client.get("/en/claims/").content.decode()
+    assert 'href="/en/sources/">Essays</a>' in two
+    listing = client.get("/en/sources/")
+    assert {source.slug for source in listing.context["page"].object_list} == {"essay", "second-essay"}
+    assert "second-essay" in listing.content.decode()
+
+
+def test_claim_list_takes_the_source_as_typed_text_once_there_are_many_sources(client, make_source, make_claim):
+    from claims.forms import SOURCES_IN_A_LIST
+
+    make_claim()
+    assert '<select name="source"' in client.get("/en/claims/").content.decode()
+    for number in range(SOURCES_IN_A_LIST):
+        make_source(slug=f"essay-{number}")
+    html = client.get("/en/claims/?source=essay").content.decode()
+    assert '<select name="source"' not in html and 'name="source"' in html
+    assert client.get("/en/claims/?source=essay").context["page"].paginator.count == 1

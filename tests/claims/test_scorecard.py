@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from claims.models import Claim, Confidence, Source
-from claims.scorecard import by_source_and_author, score
+from claims.scorecard import by_author, by_source, score, tally
 from tests.conftest import backdate
 
 Kind, Status = Claim.Kind, Claim.Status
@@ -22,7 +22,7 @@ def prediction(status, confidence=""):
 
 
 def test_score_counts_progress_claims_per_outcome_and_the_rest_as_open():
-    card = score([
+    card = score(tally([
         prediction(Status.FULFILLED),
         Claim(kind=Kind.POSITION, status=Status.FULFILLED),
         prediction(Status.PARTLY_FULFILLED),
@@ -31,7 +31,7 @@ def test_score_counts_progress_claims_per_outcome_and_the_rest_as_open():
         prediction(Status.IN_PROGRESS),
         Claim(kind=Kind.POSITION, status=Status.STALLED),
         prediction(Status.NOT_RATED),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert card.progress_total == 8
     assert card.progress == {
         Status.FULFILLED: 2, Status.PARTLY_FULFILLED: 1, Status.NOT_FULFILLED: 1, Status.VOID: 1, "open": 3,
@@ -42,7 +42,7 @@ def test_score_counts_progress_claims_per_outcome_and_the_rest_as_open():
 
 
 def test_score_counts_assertions_and_analyses_per_rating_and_the_rest_as_unrated():
-    card = score([
+    card = score(tally([
         Claim(kind=Kind.ASSERTION, status=Status.ACCURATE),
         Claim(kind=Kind.ANALYSIS, status=Status.ACCURATE),
         Claim(kind=Kind.ASSERTION, status=Status.MOSTLY_ACCURATE),
@@ -51,7 +51,7 @@ def test_score_counts_assertions_and_analyses_per_rating_and_the_rest_as_unrated
         Claim(kind=Kind.ASSERTION, status=Status.UNVERIFIABLE),
         Claim(kind=Kind.ANALYSIS, status=Status.NOT_RATED),
         Claim(kind=Kind.ASSERTION, status=Status.NOT_RATED),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert card.veracity_total == 8
     assert card.veracity == {
         Status.ACCURATE: 2, Status.MOSTLY_ACCURATE: 1, Status.MIXED: 1, Status.INACCURATE: 1, Status.UNVERIFIABLE: 1,
@@ -63,50 +63,50 @@ def test_score_counts_assertions_and_analyses_per_rating_and_the_rest_as_unrated
 
 def test_brier_score_is_the_mean_squared_error_of_the_stated_confidence():
     # (0.75 - 1)² = 0.0625 and (0.9 - 0)² = 0.81: mean 0.43625.
-    card = score([
+    card = score(tally([
         prediction(Status.FULFILLED, Confidence.LIKELY),
         prediction(Status.NOT_FULFILLED, Confidence.NEAR_CERTAIN),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert card.scored == 2
     assert card.brier == pytest.approx(0.43625)
 
 
 def test_partly_fulfilled_counts_as_half():
     # (0.25 - 0.5)² = 0.0625 and (0.5 - 0.5)² = 0: mean 0.03125.
-    card = score([
+    card = score(tally([
         prediction(Status.PARTLY_FULFILLED, Confidence.UNLIKELY),
         prediction(Status.PARTLY_FULFILLED, Confidence.TOSS_UP),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert card.brier == pytest.approx(0.03125)
 
 
 def test_void_open_and_unconfident_predictions_and_positions_are_not_scored():
-    card = score([
+    card = score(tally([
         prediction(Status.FULFILLED, Confidence.REMOTE),  # (0.1 - 1)² = 0.81
         prediction(Status.VOID, Confidence.NEAR_CERTAIN),
         prediction(Status.IN_PROGRESS, Confidence.LIKELY),
         prediction(Status.NOT_FULFILLED),
         Claim(kind=Kind.POSITION, status=Status.NOT_FULFILLED, confidence=Confidence.NEAR_CERTAIN),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     assert card.scored == 1
     assert card.brier == pytest.approx(0.81)
     assert card.progress_total == 5
 
 
 def test_nothing_resolved_has_no_brier_score():
-    card = score([prediction(Status.IN_PROGRESS, Confidence.LIKELY)])
+    card = score(tally([prediction(Status.IN_PROGRESS, Confidence.LIKELY)]))
     assert (card.scored, card.brier) == (0, None)
     assert all(row.count == 0 and row.observed is None for row in card.calibration)
 
 
 def test_calibration_has_a_row_per_band_with_count_and_how_often_it_came_true():
-    card = score([
+    card = score(tally([
         prediction(Status.FULFILLED, Confidence.LIKELY),
         prediction(Status.NOT_FULFILLED, Confidence.LIKELY),
         prediction(Status.PARTLY_FULFILLED, Confidence.LIKELY),
         prediction(Status.FULFILLED, Confidence.LIKELY),
         prediction(Status.NOT_FULFILLED, Confidence.REMOTE),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     table = [(row.band, row.probability, row.count, row.observed) for row in card.calibration]
     assert table == [
         (Confidence.NEAR_CERTAIN, 0.9, 0, None),
@@ -117,18 +117,18 @@ def test_calibration_has_a_row_per_band_with_count_and_how_often_it_came_true():
     ]
 
 
-def test_by_source_and_author_groups_claims_in_the_order_they_come(db):
+def test_scorecards_by_author_and_by_source_count_each_sources_claims(db):
     first = Source.objects.create(slug="first", title="一", title_en="One", author="甲", author_en="Author A", text="文")
     second = Source.objects.create(slug="second", title="二", title_en="Two", author="乙", text="文")
     claims = [Claim(source=first, kind=Kind.ASSERTION, status=Status.ACCURATE),
               Claim(source=second, kind=Kind.ASSERTION, status=Status.INACCURATE),
               Claim(source=first, kind=Kind.ASSERTION, status=Status.MIXED)]  # fmt: skip
     with translation.override("en"):
-        authors, sources = by_source_and_author(claims)
+        authors, sources = by_author(tally(claims), [first, second]), by_source(tally(claims), [first, second])
     assert [(card.title, card.veracity_total) for card in authors] == [("Author A", 2), ("乙", 1)]
     assert [(source, card.veracity[Status.INACCURATE]) for source, card in sources] == [(first, 0), (second, 1)]
     with translation.override("zh-hant"):
-        authors, _sources = by_source_and_author(claims)
+        authors = by_author(tally(claims), [first, second])
     assert [card.title for card in authors] == ["甲", "乙"]  # Chinese readers see the name as published
 
 

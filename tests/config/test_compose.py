@@ -61,8 +61,24 @@ def read_by_settings():
     return set(READ.findall((settings.BASE_DIR / "config" / "settings.py").read_text()))
 
 
-def test_compose_runs_a_database_a_mail_catcher_a_web_service_and_the_review_scheduler(compose):
-    assert set(compose["services"]) == {"db", "mail", "web", "scheduler"}
+def test_compose_runs_a_database_a_mail_catcher_a_cache_web_services_and_the_review_scheduler(compose):
+    assert set(compose["services"]) == {"db", "mail", "cache", "web", "web-2", "scheduler"}
+
+
+def test_the_second_web_server_shares_the_database_and_the_cache_and_leaves_migrating_to_the_first(compose, web):
+    second = compose["services"]["web-2"]
+    assert environment(second) == environment(web)
+    assert environment(web)["REDIS_URL"].startswith("redis://cache:")
+    assert "manage.py migrate --check" in second["command"]
+    assert "migrate --no-input" not in second["command"]
+    assert second["profiles"] == ["replicas"]
+    assert second["ports"] != web["ports"]
+
+
+def test_the_cache_is_a_redis_server_without_persistence(compose):
+    cache = compose["services"]["cache"]
+    assert cache["image"].startswith("redis:")
+    assert "--save" in cache["command"]
 
 
 def test_db_runs_postgres_17(db):

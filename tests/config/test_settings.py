@@ -209,3 +209,19 @@ def test_development_mode_is_asked_for_and_then_needs_no_secret():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str({"DEBUG": True, "SECURE_SSL_REDIRECT": False})
+
+
+# The page cache
+
+
+def test_the_page_cache_is_this_process_memory_unless_redis_is_named(monkeypatch):
+    monkeypatch.delenv("PAGE_CACHE_SECONDS", raising=False)  # the suite turns the cache off (tests/development_mode.py)
+    local = start_django(DJANGO_DEBUG="true", show="CACHES,PAGE_CACHE_SECONDS")
+    shared = start_django(DJANGO_DEBUG="true", REDIS_URL="redis://cache:6379/0", show="CACHES")
+    assert "LocMemCache" in local.stdout and "600" in local.stdout, local.stderr
+    assert "RedisCache" in shared.stdout and "redis://cache:6379/0" in shared.stdout, shared.stderr
+
+
+def test_the_page_cache_can_be_turned_off():
+    result = start_django(DJANGO_DEBUG="true", PAGE_CACHE_SECONDS="0", show="PAGE_CACHE_SECONDS")
+    assert "'PAGE_CACHE_SECONDS': 0" in result.stdout, result.stderr
