@@ -34,9 +34,14 @@ class ClaimFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if Source.objects.count() > SOURCES_IN_A_LIST:
-            # Too many essays for a drop-down: the filter takes the essay's address name (its slug).
-            self.fields["source"].widget = forms.TextInput(attrs={"placeholder": _("essay's address name")})
+        # One query, however many essays: up to the limit they are the drop-down's choices; past
+        # it the filter takes the essay's address name (its slug) in a text box.
+        sources = list(Source.objects.only("slug", "title", "title_en")[: SOURCES_IN_A_LIST + 1])
+        field = self.fields["source"]
+        if len(sources) > SOURCES_IN_A_LIST:
+            field.widget = forms.TextInput(attrs={"placeholder": _("essay's address name")})
+        else:
+            field.choices = [("", field.empty_label), *((source.slug, in_language(source, "title")) for source in sources)]
 
     def filter(self, claims):
         """Narrow `claims` by the valid filters; an invalid one is ignored and shown as an error."""

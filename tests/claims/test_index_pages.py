@@ -135,3 +135,13 @@ def test_claim_list_takes_the_source_as_typed_text_once_there_are_many_sources(c
     html = client.get("/en/claims/?source=essay").content.decode()
     assert '<select name="source"' not in html and 'name="source"' in html
     assert client.get("/en/claims/?source=essay").context["page"].paginator.count == 1
+
+
+def test_claim_list_runs_as_many_queries_with_one_essay_as_with_many(make_source, make_claim, count_queries):
+    from claims.forms import SOURCES_IN_A_LIST
+
+    make_claim()
+    few = count_queries("/en/claims/")
+    for number in range(SOURCES_IN_A_LIST):
+        make_source(slug=f"essay-{number}")
+    assert count_queries("/en/claims/") == few
