@@ -877,7 +877,8 @@ class Claim(Versioned):
     owned_elsewhere = frozenset({"status", "stage", "last_reviewed_on", "review_reason"})
 
     class Meta:
-        ordering = ["source", "number"]
+        # By the source's id, not its own ordering: the unique index (source, number) serves it, with no join.
+        ordering = ["source_id", "number"]
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
         constraints = [
