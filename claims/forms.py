@@ -41,7 +41,7 @@ class ClaimFilterForm(forms.Form):
         if len(sources) > SOURCES_IN_A_LIST:
             field.widget = forms.TextInput(attrs={"placeholder": _("essay's address name")})
         else:
-            field.choices = [("", field.empty_label), *((source.slug, in_language(source, "title")) for source in sources)]
+            field.choices = [("", field.empty_label), *((source.slug, field.label_from_instance(source)) for source in sources)]
 
     def filter(self, claims):
         """Narrow `claims` by the valid filters; an invalid one is ignored and shown as an error."""
