@@ -1,6 +1,7 @@
 """`generate_synthetic --claims N`: sources, anchored claims, updates, evidence, relations and their history, in bulk."""
 
 import datetime
+import gc
 import re
 from collections import Counter
 from io import StringIO
@@ -427,3 +428,37 @@ def test_many_updates_a_claim_are_still_all_in_the_past():
     assert not Update.objects.filter(recorded__gt=now).exists()
     assert not Update.objects.filter(effective_on__gt=timezone.localdate()).exists()
     assert not Claim.history.filter(history_date__gt=now).exists()
+
+
+class Broken(Exception):
+    pass
+
+
+@pytest.mark.parametrize("where", ["generating", "writing"])
+def test_a_failure_half_way_leaves_nothing_written(where, monkeypatch):
+    """The second batch fails (on PostgreSQL, writing happens on the writer's thread): the run stops and rolls back."""
+    if where == "generating":
+        add_source = synthetic.SyntheticRun.add_source
+
+        def fail_at_source_21(self, batch, number, size):
+            if number == 21:
+                raise Broken
+            return add_source(self, batch, number, size)
+
+        monkeypatch.setattr(synthetic.SyntheticRun, "add_source", fail_at_source_21)
+    else:
+        insert = synthetic.Table.insert
+
+        def fail_on_source_21(self, rows, cursor):
+            if self.model is Source and rows[0]["slug"] == "synthetic-7-21":
+                raise Broken
+            return insert(self, rows, cursor)
+
+        monkeypatch.setattr(synthetic.Table, "insert", fail_on_source_21)
+
+    with pytest.raises(Broken):
+        generate("--claims", "2100", "--seed", "7")
+
+    assert not Source.objects.exists() and not Claim.objects.exists()
+    assert history_row_count() == 0
+    assert gc.isenabled()  # switched off for the run only
