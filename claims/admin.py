@@ -545,16 +545,31 @@ class ClaimForm(ChangeForm):
         return cleaned
 
 
+class EssayFilter(admin.RelatedFieldListFilter):
+    """The claim list's essay filter at any number of essays: the latest ESSAYS_LISTED by title (their
+    texts are not read), and the one chosen. Any essay's claims are a link away on its annotate page."""
+
+    ESSAYS_LISTED = 30
+
+    def field_choices(self, field, request, model_admin):
+        essays = Source.objects.only("title", "title_en").order_by("-published_on", "title_en")
+        listed = list(essays[: self.ESSAYS_LISTED])
+        chosen = [pk for pk in self.lookup_val or [] if str(pk).isdigit() and int(pk) not in {essay.pk for essay in listed}]
+        listed += essays.filter(pk__in=chosen)
+        return [(essay.pk, str(essay)) for essay in listed]
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReasonedAdmin):
     form = ClaimForm
     list_display = ["label", "short_text", "kind", "standing", "state", "next_review_on"]
     show_full_result_count = False  # a filtered list says "N of M" without counting every claim again
     list_display_links = ["label", "short_text"]
-    list_filter = ["source", "kind", "status", "track", "topics", "actors", "state"]
+    list_filter = [("source", EssayFilter), "kind", "status", "track", "topics", "actors", "state"]
     list_select_related = ["source", "stage__track"]
     search_fields = ["quote", "text_en"]
-    autocomplete_fields = ["actors", "topics"]
+    # A drop-down of every essay would grow with them; the autocomplete shows the one chosen.
+    autocomplete_fields = ["source", "actors", "topics"]
     readonly_fields = [
         "quote_in_context", "start", "end", "status", "stage", "last_reviewed_on", "review_reason", "created", "updated",
     ]  # fmt: skip
@@ -579,6 +594,10 @@ class ClaimAdmin(ReasonedAdmin):
         (_("Review"), {"fields": [("next_review_on", "last_reviewed_on"), "review_interval_days", "review_reason"]}),
         (None, {"fields": ["change_reason", ("created", "updated"), "base_version"]}),
     ]
+
+    def get_queryset(self, request):
+        # The list joins each claim's essay for its label, but never needs the essay's text.
+        return super().get_queryset(request).defer("source__text")
 
     def get_search_results(self, request, queryset, search_term):
         """The list's search box and every claim autocomplete: by number (C87, 87) or by words, all of which must match."""

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from config.routers import end_public_reads
 
 # The apps whose records public pages show (with the accounts, whose public names they show).
 SHOWN_APPS = {"claims", "analysts"}
@@ -13,6 +16,7 @@ class ClaimsConfig(AppConfig):
     def ready(self):
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(data_changed, dispatch_uid=f"claims-revision-{signal}")
+        request_finished.connect(end_public_reads, dispatch_uid="claims-end-public-reads")
 
 
 def data_changed(sender, **kwargs):

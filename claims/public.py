@@ -5,13 +5,28 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseNotModified
+from django.utils import translation
 from django.utils.http import parse_etags, quote_etag
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_from_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from claims.models import Revision
+from config.middleware import database_unavailable
+from config.routers import public_reads
+
+
+def page_key(revision, language, full_path):
+    """A public page's ETag and cache key: what it shows depends on the data, the language and the address alone."""
+    return hashlib.sha256(f"{revision}|{language}|{full_path}".encode()).hexdigest()[:32]
+
+
+def not_modified(etag):
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    return response
 
 
 def read_only(view):
@@ -21,26 +36,61 @@ def read_only(view):
     runs before the view) would answer a POST with 403 before the view could say 405.
 
     Its ETag comes from the data revision, the language and the address, so a conditional
-    request that matches is answered 304 after one small query, without rendering; and a page
-    rendered once is served from the cache until the data changes (PAGE_CACHE_SECONDS at most).
+    request that matches is answered 304 without rendering. A rendered page is marked for the
+    page cache, which PublicPageMiddleware keeps and serves.
     """
 
     @wraps(view)
     def page(request, *args, **kwargs):
-        revision = Revision.current()
-        key = hashlib.sha256(f"{revision}|{get_language()}|{request.get_full_path()}".encode()).hexdigest()[:32]
+        key = getattr(request, "page_key", None)  # PublicPageMiddleware read the revision already
+        if key is None:
+            key = page_key(Revision.current(), get_language(), request.get_full_path())
         etag = quote_etag(key)
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
-            return response
-        response = cache.get(f"page:{key}") if settings.PAGE_CACHE_SECONDS else None
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if settings.PAGE_CACHE_SECONDS and response.status_code == 200 and not response.streaming:
-                cache.set(f"page:{key}", response, settings.PAGE_CACHE_SECONDS)
+            return not_modified(etag)
+        response = view(request, *args, **kwargs)
         if response.status_code == 200:
             response["ETag"] = etag
+            if not response.streaming:
+                response.page_key = key
         return response
 
     return csrf_exempt(require_safe(page))
+
+
+class PublicPageMiddleware:
+    """Answers a public page from the data revision before the rest of the middleware runs.
+
+    Placed just after whitenoise: a GET or HEAD under a language prefix costs the revision query,
+    then a matching If-None-Match is answered 304, and a page rendered before under the same
+    revision, language and address is served from the cache, as a static file would be. Anything
+    else goes on through the stack; on its way back, a page that `read_only` marked is cached with
+    the headers the inner middleware gave it (the outer ones add theirs to every answer), unless
+    it sets a cookie. The cache holds a page for PAGE_CACHE_SECONDS at most; 0 turns it off.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = get_language_from_path(request.path_info) if request.method in ("GET", "HEAD") else None
+        public_reads.set(bool(language))  # with a replica, a public page reads from it (config/routers.py)
+        if not language:
+            return self.get_response(request)
+        translation.activate(language)  # as LocaleMiddleware will: an error page is in the reader's language
+        try:
+            revision = Revision.current()
+        except (OperationalError, InterfaceError) as error:
+            return database_unavailable(request, error)  # as DatabaseUnavailableMiddleware answers for a view
+        key = request.page_key = page_key(revision, language, request.get_full_path())
+        etag = quote_etag(key)
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return not_modified(etag)
+        seconds = settings.PAGE_CACHE_SECONDS
+        response = cache.get(f"page:{key}") if seconds else None
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        if seconds and getattr(response, "page_key", None) == key and not response.cookies:
+            cache.set(f"page:{key}", response, seconds)
+        return response

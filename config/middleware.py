@@ -105,11 +105,16 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        # django.request logs the 503 itself; this line gives the cause.
-        logger.warning(
-            "Database unavailable: %s %s: %s", request.method, request.path, exception, extra={"request": request}
-        )
-        content = loader.render_to_string("503.html")
-        response = HttpResponse(content, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return database_unavailable(request, exception)
+
+
+def database_unavailable(request, exception):
+    """The 503 page, with Retry-After, for a request that could not reach the database."""
+    # django.request logs the 503 itself; this line gives the cause.
+    logger.warning(
+        "Database unavailable: %s %s: %s", request.method, request.path, exception, extra={"request": request}
+    )
+    content = loader.render_to_string("503.html")
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -50,13 +50,14 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def database_from_url(url):
-    """Turn DATABASE_URL into a DATABASES entry: postgres://... or sqlite:///path."""
+def database_from_url(url, variable="DATABASE_URL"):
+    """Turn DATABASE_URL (or `variable`) into a DATABASES entry: postgres://... or sqlite:///path."""
     parts = urlsplit(url)
     if parts.scheme in ("postgres", "postgresql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:
-            raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no database.")
+            raise ImproperlyConfigured(f"{variable} {url!r} names no database.")
+        pooled = env_bool("DATABASE_POOL", False)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -64,19 +65,22 @@ def database_from_url(url):
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
+            # A worker keeps its connection between requests (checked before each is reused), so a
+            # page does not pay for a new PostgreSQL backend; a pool manages connections itself.
+            "CONN_MAX_AGE": 0 if pooled else env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # A database that is down, unreachable or frozen costs a request seconds, not a
                 # worker: pages answer 503 well inside gunicorn's 30-second worker timeout.
                 "connect_timeout": 3,
                 "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT', 10)}s",
-                **({"pool": {"timeout": 3}} if env_bool("DATABASE_POOL", False) else {}),
+                **({"pool": {"timeout": 3}} if pooled else {}),
             },
         }
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
         if not path or path == "/":
-            raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no SQLite file.")
+            raise ImproperlyConfigured(f"{variable} {url!r} names no SQLite file.")
         # sqlite:///relative.db is relative to the project; sqlite:////abs.db is absolute.
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -86,7 +90,7 @@ def database_from_url(url):
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     raise ImproperlyConfigured(
-        f"DATABASE_URL {url!r} is not supported: use postgres://user:pass@host:port/name "
+        f"{variable} {url!r} is not supported: use postgres://user:pass@host:port/name "
         "or sqlite:///file.sqlite3."
     )
 
@@ -141,6 +145,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.admin_content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A public page's 304, or its copy from the page cache, without the rest of the stack.
+    "claims.public.PublicPageMiddleware",
     # ETag on every page, for GET and HEAD, and 304 for a conditional request that matches it.
     "config.middleware.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,6 +188,11 @@ TEMPLATES = [
 DATABASES = {
     "default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"))
 }
+# A PostgreSQL streaming replica of that database: the public pages read from it (config/routers.py).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_url(os.environ["DATABASE_REPLICA_URL"], "DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the tests have one database, read through both names
+    DATABASE_ROUTERS = ["config.routers.PublicReadsRouter"]
 
 # Rendered public pages are cached, keyed by the data revision (claims.models.Revision), the
 # language and the address, for at most this many seconds; 0 turns the page cache off. The cache

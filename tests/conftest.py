@@ -64,9 +64,7 @@ def make_user(django_user_model):
 def make_source(db):
     def make(text=ESSAY, **fields):
         slug = fields.pop("slug", f"source-{next(_numbers)}")
-        return Source.objects.create(
-            slug=slug, title="標題", title_en="A title", author="作者", text=text, **fields
-        )
+        return Source.objects.create(slug=slug, text=text, **{"title": "標題", "title_en": "A title", "author": "作者", **fields})
 
     return make
 

@@ -393,3 +393,26 @@ def test_admin_claim_with_cited_evidence_saves_a_new_update_without_touching_the
     claim.refresh_from_db()
     assert claim.status == Claim.Status.ACCURATE
     assert cited.history.count() == 1  # the frozen evidence was left as it was
+
+
+def test_the_claim_list_essay_filter_lists_the_latest_essays_and_the_chosen_one(logged_in, make_source):
+    essays = [make_source(title_en=f"Essay {n:02}", published_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=n)) for n in range(35)]
+    url = reverse("admin:claims_claim_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        listed = logged_in.get(url).content.decode()
+    assert "Essay 34" in listed and "Essay 05" in listed and "Essay 04" not in listed  # the latest 30
+    assert not [query for query in queries if '"claims_source"."text"' in query["sql"]]  # titles, not texts
+
+    chosen = logged_in.get(url, {"source__id__exact": essays[0].pk}).content.decode()
+    assert "Essay 00" in chosen  # an older essay, chosen by its address, is shown as chosen
+    assert re.search(r'<li class="selected">\s*<a href="\?source__id__exact=%d"' % essays[0].pk, chosen)
+
+
+def test_the_claim_form_offers_its_essay_by_autocomplete_not_a_list_of_every_essay(logged_in, make_claim, make_source):
+    claim = make_claim()
+    for n in range(5):
+        make_source(title_en=f"Another essay {n}")
+    html = logged_in.get(change_url(claim)).content.decode()
+    select = re.search(r'<select name="source".*?</select>', html, re.S)[0]
+    assert "admin-autocomplete" in select
+    assert select.count("<option") == 1 and "selected" in select  # only the claim's own essay

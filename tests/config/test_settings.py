@@ -123,6 +123,20 @@ def test_database_pool_turns_on_the_connection_pool(monkeypatch):
     assert database_from_url("postgres://user:pass@host:5433/name")["OPTIONS"]["pool"] == {"timeout": 3}
 
 
+def test_a_worker_keeps_its_postgres_connection_unless_pooled(monkeypatch):
+    monkeypatch.delenv("DATABASE_POOL", raising=False)
+    monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
+    kept = database_from_url("postgres://user:pass@host/name")
+    assert kept["CONN_MAX_AGE"] == 60 and kept["CONN_HEALTH_CHECKS"]
+
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "0")
+    assert database_from_url("postgres://user:pass@host/name")["CONN_MAX_AGE"] == 0
+
+    monkeypatch.setenv("DATABASE_POOL", "true")  # Django refuses a pool with persistent connections
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
+    assert database_from_url("postgres://user:pass@host/name")["CONN_MAX_AGE"] == 0
+
+
 def test_sqlite_url_names_a_file_in_the_project():
     database = database_from_url("sqlite:///x.sqlite3")
 
