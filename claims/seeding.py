@@ -10,15 +10,22 @@ Reading checks everything that can be checked without the database, and any
 problem stops the run with a message naming the file, the claim and the field.
 Loading writes only what differs, so a second run writes nothing, and it never
 overwrites a record that someone other than the seed account changed last.
+
+Into an empty database (a new site's first `seed`, and every test that seeds),
+`FirstLoad` writes the same rows, history included, with a few bulk INSERTs per
+table: saving them one by one takes thousands of queries.
 """
 
+import datetime
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
+from simple_history.models import HistoricalRecords
 
 from claims.models import (
     Actor,
@@ -31,8 +38,10 @@ from claims.models import (
     Topic,
     Track,
     Update,
+    bump_revision,
     history_values,
     stamp,
+    text_hash,
 )
 
 CATALOGUE = "catalogue.toml"
@@ -437,6 +446,24 @@ class Loader:
 
     @transaction.atomic
     def load(self, seeds):
+        """Write `seeds`: in bulk into a database that holds none of the tracker's records, else record by record."""
+        if self.is_first_load():
+            try:
+                with transaction.atomic():
+                    return FirstLoad(self).write(seeds)
+            except (ValidationError, IntegrityError, LoadRecordByRecord):
+                # Loading record by record stops at the first record that fails and names it, with its
+                # file and field, as on any other run.
+                self.tally = Tally()
+        return self.load_record_by_record(seeds)
+
+    def is_first_load(self):
+        """True when the database holds no catalogue record and no source: then none of the records the
+        seeds describe can be stored, as claims, evidence, updates and relations all belong to a source."""
+        return not any(model.objects.exists() for model in (Actor, Topic, Track, Source))
+
+    def load_record_by_record(self, seeds):
+        """Create or bring up to date each record in turn: how a database that holds data is brought in line."""
         actors = {r["slug"]: self.sync(Actor, {"slug": r["slug"]}, without(r, "slug"), f"actor {r['slug']}") for r in seeds.actors}
         topics = {r["slug"]: self.sync(Topic, {"slug": r["slug"]}, without(r, "slug"), f"topic {r['slug']}") for r in seeds.topics}
         tracks, stages = {}, {}
@@ -534,6 +561,235 @@ def without(record, *keys):
     return {key: value for key, value in record.items() if key not in keys}
 
 
+class LoadRecordByRecord(Exception):
+    """The seeds ask for something that only the record-by-record path writes as it should."""
+
+
+# The fields Claim.apply_updates() sets and Versioned.save_version() saves: what a claim's history rows
+# show changing as its updates are applied.
+APPLIED_FIELDS = ("status", "stage_id", "last_reviewed_on", "next_review_on", "review_reason", "version")
+BATCH_SIZE = 500  # rows an INSERT writes
+
+
+@dataclass
+class HistoryRow:
+    """A history row to write once `record` is stored: the record as it stood at `when`."""
+
+    record: models.Model
+    when: datetime.datetime
+    kind: str  # "+" created, "~" changed, as simple-history marks them
+    reason: str
+    state: dict  # {attname: value} where the record then differed from the record as stored
+    links: dict  # many-to-many field name: the through rows the record then had
+    applies: Update | None = None  # a claim's row after an update names the update, by its id
+
+
+class FirstLoad:
+    """Writes seeds into an empty database with a few bulk INSERTs per table, their history included.
+
+    It writes exactly what Loader.load_record_by_record() writes into an empty database
+    (tests/claims/test_seed_first_load.py compares every table, row by row), without its
+    thousands of queries:
+
+    - Each record is checked by full_clean() as Loader.sync() checks it, and each update by
+      Update.errors() as Claim.record_update() checks it. Foreign keys are left out of the check,
+      which would cost a query each: each points at a record this load has just made.
+    - History rows are the ones simple-history writes as that path saves: each record's creation
+      ("+"); for a claim, one row ("~") as its actors are set, one as its topics are set and one as
+      each update is applied, holding the status, stage and version Claim.apply_updates() and
+      save_version() leave (computed with the claim's own timeline(); the seed's updates are no
+      reviews, so the review dates stay empty); and with each row of a claim or an update, copies
+      of the through rows of its many-to-many fields as they stood. The rows are dated a
+      microsecond apart, in the order that path writes them.
+    - No update_recorded or dependents_flagged signal is sent: in an empty database no claim has
+      a review assignment to complete, and no relation exists while updates are applied (a
+      source's relations are written after its claims), so there is no dependent to flag.
+
+    What fails a check (ValidationError) or the database's constraints (IntegrityError), or needs
+    an edit (LoadRecordByRecord), is raised for Loader.load(), which then loads record by record.
+    """
+
+    def __init__(self, loader):
+        self.account = loader.account
+        self.reason = loader.reason
+        self.progress = loader.progress
+        self.tally = loader.tally
+        self.start = timezone.now()
+        self.ticks = 0
+        self.records = defaultdict(list)  # model: new records, in the order the record-by-record path saves them
+        self.history = []  # HistoryRow, in the order the record-by-record path writes them
+
+    def write(self, seeds):
+        actors = {record["slug"]: self.created(Actor(**record)) for record in seeds.actors}
+        topics = {record["slug"]: self.created(Topic(**record)) for record in seeds.topics}
+        tracks, stages = {}, {}
+        for record in seeds.tracks:
+            track = tracks[record["slug"]] = self.created(Track(**without(record, "stages")))
+            for position, stage in enumerate(record["stages"], start=1):
+                stages[track.slug, stage["slug"]] = self.created(Stage(track=track, position=position, **stage))
+        sources = []
+        for seed in seeds.sources:
+            source = self.new(Source(**seed.fields))
+            source.content_hash = text_hash(source.text)  # as Source.save() sets it: bulk_create calls no save()
+            sources.append(source)
+        # Stored before the claims are checked: a claim's check reads its quote in its stored source's text.
+        self.insert(Actor, Topic, Track, Stage, Source)
+
+        for seed, source in zip(seeds.sources, sources, strict=True):
+            self.history_row(source)
+            claims = {}
+            for record in seed.claims:
+                claims[record["number"]] = self.add_claim(source, record, actors, topics, tracks, stages)
+            relations = set()  # a relation the file names twice is one record
+            for record in seed.claims:
+                for key, kind in RELATION_KEYS.items():
+                    for target in record[key]:
+                        if (record["number"], target, kind) not in relations:
+                            relations.add((record["number"], target, kind))
+                            from_claim, to_claim = claims[record["number"]], claims[target]
+                            self.created(ClaimRelation(from_claim=from_claim, to_claim=to_claim, kind=kind))
+        self.insert(
+            Claim, Claim.actors.through, Claim.topics.through, Evidence, Update, Update.evidence.through, ClaimRelation
+        )
+        self.insert_history()
+        if self.history:
+            bump_revision()  # what each save's signal would have done: bulk_create sends none
+
+        # Every record but a many-to-many link counts, as Loader.sync() and sync_updates() count them.
+        self.tally.created += sum(len(rows) for model, rows in self.records.items() if not model._meta.auto_created)
+        self.progress(f"Catalogue: {len(actors)} actors, {len(topics)} topics, {len(tracks)} tracks")
+        for seed in seeds.sources:
+            self.progress(f"{seed.path.name}: {len(seed.claims)} claims")
+        return self.tally
+
+    def add_claim(self, source, record, actors, topics, tracks, stages):
+        """A claim with its actors, topics, evidence and updates, and their history rows, in the order
+        Loader.load_record_by_record() writes them."""
+        track = tracks.get(record["track"])
+        claim = self.new(Claim(source=source, number=record["number"], track=track, **record["fields"]))
+        reason = f"{self.reason}: {record['reason']}" if record["reason"] else self.reason
+        self.history_row(claim, reason=reason, state=applied(claim))
+        links = {"actors": [], "topics": []}
+        for name, catalogue in (("actors", actors), ("topics", topics)):
+            field = Claim._meta.get_field(name)
+            wanted = {slug: catalogue[slug] for slug in record[name]}.values()  # set() adds each one once
+            through = field.remote_field.through
+            links[name] = [through(claim=claim, **{field.m2m_reverse_field_name(): item}) for item in wanted]
+            if links[name]:  # set() to what is already there changes nothing and writes no history row
+                self.records[through].extend(links[name])
+                self.history_row(claim, "~", state=applied(claim), links=copied(links))
+
+        cited = {}  # url: (the file's evidence table, Evidence), as Loader.sync() finds a claim's evidence by url
+        updates = []
+        for wanted in record["updates"]:
+            evidence = [self.evidence(claim, item, cited) for item in wanted["evidence"]]
+            update = Update(
+                claim=claim,
+                status=wanted["status"],
+                stage=stages[record["track"], wanted["stage"]] if wanted["stage"] else None,
+                effective_on=wanted["effective_on"],
+                rationale=wanted["rationale"],
+                rationale_zh_hant=wanted["rationale_zh_hant"],
+                recorded=self.now(),
+                recorded_by=self.account,
+                is_baseline=wanted["is_baseline"],
+            )
+            if errors := update.errors():
+                raise ValidationError(errors)
+            self.records[Update].append(update)
+            through = Update.evidence.through
+            unique = {item.url: item for item in evidence}.values()  # set() adds each one once
+            cites = [through(update=update, evidence=item) for item in unique]
+            self.records[through].extend(cites)
+            self.history_row(update, links={"evidence": cites})
+            updates.append(update)
+            # What Claim.apply_updates(is_review=False) sets, and save_version() counts.
+            latest = claim.timeline(updates)[-1]
+            claim.status, claim.stage = latest.status_after, latest.stage_after
+            claim.version += 1
+            self.history_row(claim, "~", state=applied(claim), links=copied(links), applies=update)
+        return claim
+
+    def evidence(self, claim, item, cited):
+        url, values = item["url"], without(item, "url")
+        if url in cited:
+            if cited[url][0] != item:
+                # That path edits the evidence, or refuses to once an update cites it.
+                raise LoadRecordByRecord(f"{claim.label}: evidence {url} is given twice, differently")
+            return cited[url][1]
+        evidence = self.created(Evidence(claim=claim, url=url, **values))
+        cited[url] = (item, evidence)
+        return evidence
+
+    def created(self, instance):
+        self.new(instance)
+        self.history_row(instance)
+        return instance
+
+    def new(self, instance):
+        """Check `instance` as Loader.sync() checks a new record, and keep it for its table's INSERT."""
+        relations = [field.name for field in instance._meta.concrete_fields if field.is_relation]
+        instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+        self.records[type(instance)].append(instance)
+        return instance
+
+    def now(self):
+        self.ticks += 1
+        return self.start + datetime.timedelta(microseconds=self.ticks)
+
+    def history_row(self, record, kind="+", reason=None, *, state=None, links=None, applies=None):
+        row = HistoryRow(record, self.now(), kind, reason or self.reason, state or {}, links or {}, applies)
+        self.history.append(row)
+
+    def insert(self, *models):
+        """INSERT the new records of `models`, in that order; each gets its id (bulk_create returns them)."""
+        for model in models:
+            # Sets the foreign keys to records stored since they were assigned, and the created/updated stamps.
+            model._default_manager.bulk_create(self.records[model], batch_size=BATCH_SIZE)
+
+    def insert_history(self):
+        """INSERT the history rows, then the copies of through rows that belong to them."""
+        # Asked once a model: each `Model.history` builds a new manager class.
+        history_models = {model: model.history.model for model in {type(row.record) for row in self.history}}
+        rows = defaultdict(list)  # historical model: its rows, oldest first, as their ids will run
+        for row in self.history:
+            historical = history_models[type(row.record)]
+            values = {field.attname: getattr(row.record, field.attname) for field in historical.tracked_fields}
+            reason = f"Update {row.applies.pk}: {row.applies.rationale}" if row.applies else row.reason
+            rows[historical].append(
+                historical(
+                    **{**values, **row.state},
+                    history_date=row.when,
+                    history_type=row.kind,
+                    history_user=self.account,
+                    history_change_reason=reason,
+                )
+            )
+        for historical, instances in rows.items():
+            historical._default_manager.bulk_create(instances, batch_size=BATCH_SIZE)
+
+        copies = defaultdict(list)  # m2m history model: its rows
+        stored = {historical: iter(instances) for historical, instances in rows.items()}
+        for row in self.history:
+            history = next(stored[history_models[type(row.record)]])
+            for name, links in row.links.items():
+                m2m_history = HistoricalRecords.m2m_models[row.record._meta.get_field(name)]
+                for link in links:
+                    values = {field.attname: getattr(link, field.attname) for field in link._meta.concrete_fields}
+                    copies[m2m_history].append(m2m_history(history=history, **values))
+        for m2m_history, instances in copies.items():
+            m2m_history._default_manager.bulk_create(instances, batch_size=BATCH_SIZE)
+
+
+def applied(claim):
+    return {name: getattr(claim, name) for name in APPLIED_FIELDS}
+
+
+def copied(links):
+    """The through rows of each many-to-many field as they stand now: later additions are not in the copy."""
+    return {name: list(rows) for name, rows in links.items()}
+
+
 def database_vocabulary():
     """The actors, topics and tracks (with their stages' slugs) stored in the database, in the shape
     read_source() checks a claims file against: what `import_source` may name."""
@@ -566,6 +822,9 @@ def stored_catalogue_seeds(seed):
 class StoredCatalogueLoader(Loader):
     """A Loader for one source whose actors, topics, tracks and stages are already in the database:
     it reads them and never writes them (so a ladder's positions are never renumbered)."""
+
+    def is_first_load(self):
+        return False  # the catalogue is stored: the claims go in record by record
 
     def sync(self, model, lookup, values, label, *args, **kwargs):
         if model in (Actor, Topic, Track, Stage):
