@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from claims.models import Claim, ClaimKind, Source, Topic, Update, Versioned, end_of_day, stamp
-from claims.scorecard import by_source, tally
+from claims.models import Claim, ClaimKind, Topic, Update, Versioned, end_of_day, stamp
+from claims.scorecard import tally
 
 # The statuses that settle a prediction, for the review report.
 RESOLVED = ClaimKind.PREDICTION.scale.final_statuses
@@ -192,42 +192,57 @@ class ReviewCycle(Versioned):
             created.append(assignment)
         return created
 
-    def report(self):
-        """The reviews, the status and stage changes recorded in the period, and the scorecard at its end."""
-        reviews = list(
-            self.assignments.exclude(claim__state=Claim.State.DRAFT)
+    # The public report (analysts/views.py) pages through each of these; the CSV streams them whole.
+
+    def reviews(self, state):
+        """The reviews of public claims in `state`, in the claims' order."""
+        return (
+            self.assignments.filter(state=state)
+            .exclude(claim__state=Claim.State.DRAFT)
             .select_related("claim__source", "analyst", "update")
+            .defer("claim__source__text")
             .order_by("claim__source_id", "claim__number")
         )
-        changed_ids = Update.objects.filter(
-            recorded__date__gte=self.starts_on, recorded__date__lte=self.ends_on
-        ).exclude(claim__state=Claim.State.DRAFT).values("claim_id")
-        updates = {}
-        for update in Update.objects.filter(claim_id__in=changed_ids).select_related("stage", "claim__source"):
-            updates.setdefault(update.claim, []).append(update)
-        changes = []
-        for claim, claim_updates in updates.items():
-            for entry in claim.timeline(claim_updates):
-                in_period = self.starts_on <= timezone.localdate(entry.update.recorded) <= self.ends_on
-                if in_period and (entry.status_changed or entry.stage_changed) and not entry.is_corrected:
-                    changes.append(entry)
-        changes.sort(key=lambda entry: (entry.update.claim.source_id, entry.update.claim.number, entry.update.effective_on))
-        resolved = [
-            entry for entry in changes
-            if entry.update.claim.kind == ClaimKind.PREDICTION and entry.status_changed and entry.status_after in RESOLVED
-        ]  # fmt: skip
-        moment = end_of_day(min(self.ends_on, timezone.localdate()))
-        counts = tally(Claim.public_as_of(moment).filter(state=Claim.State.PUBLISHED))
-        scorecards = by_source(counts, Source.objects.filter(pk__in={key[0] for key in counts}).defer("text"))
-        return {
-            "reviewed": [review for review in reviews if review.state == Assignment.State.DONE],
-            "missed": [review for review in reviews if review.state == Assignment.State.MISSED],
-            "open": [review for review in reviews if review.state == Assignment.State.OPEN],
-            "changes": changes,
-            "resolved": resolved,
-            "scorecards": scorecards,
-            "scored_on": moment.date(),
-        }
+
+    def updates_recorded(self):
+        """The updates of public claims recorded in the period: by claim, in the order they took effect."""
+        return (
+            Update.objects.filter(recorded__date__gte=self.starts_on, recorded__date__lte=self.ends_on)
+            .exclude(claim__state=Claim.State.DRAFT)
+            .order_by("claim__source_id", "claim__number", "effective_on", "recorded", "pk")
+        )
+
+    def resolving_updates(self):
+        """The updates recorded in the period that give a prediction a final status."""
+        return self.updates_recorded().filter(claim__kind=ClaimKind.PREDICTION, status__in=RESOLVED)
+
+    def changes(self, updates):
+        """The timeline entries of `updates` (some of updates_recorded(), in its order) that changed their
+        claim's status or stage. Each claim's timeline is built from all its updates, once."""
+        timelines = {}
+        claims = Update.objects.filter(claim_id__in={update.claim_id for update in updates})
+        for update in claims.select_related("stage", "claim__source").defer("claim__source__text"):
+            timelines.setdefault(update.claim_id, []).append(update)
+        entries = {}
+        for claim_updates in timelines.values():
+            claim = claim_updates[0].claim
+            for update in claim_updates:
+                update.claim = claim
+            entries.update((entry.update.pk, entry) for entry in claim.timeline(claim_updates))
+        found = [entries[update.pk] for update in updates]
+        return [entry for entry in found if (entry.status_changed or entry.stage_changed) and not entry.is_corrected]
+
+    def resolved(self, updates):
+        """The predictions that `updates` (some of resolving_updates()) resolved."""
+        return [entry for entry in self.changes(updates) if entry.status_changed]
+
+    def scored_on(self):
+        """The moment the report's scorecards are taken: the end of the period, or now while it runs."""
+        return end_of_day(min(self.ends_on, timezone.localdate()))
+
+    def scorecard_counts(self):
+        """The public claims counted as they stood at scored_on(), by essay, kind, status and confidence."""
+        return tally(Claim.public_as_of(self.scored_on()).filter(state=Claim.State.PUBLISHED))
 
     def close(self, user=None):
         """Close the cycle; reviews still open are kept, marked missed. Returns how many were missed."""

@@ -31,6 +31,14 @@ def translated_text(obj, field):
 
 
 @register.simple_tag(takes_context=True)
+def other_parameters(context, name):
+    """This page's query string without `name`: what a page of one list keeps of the others' pages."""
+    query = context["request"].GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
 def page_in_language(context, code):
     """This page's address in another language, query string included."""
     return translate_url(context["request"].get_full_path(), code)

@@ -137,7 +137,7 @@ def test_report_lists_the_reviewed_claims_with_outcome_reviewer_and_date(client,
 def test_report_lists_the_missed_claim(client, cycle_2026_11):
     response = client.get(REPORT)
     assert [review.claim.label for review in response.context["missed"]] == ["C4"]
-    assert response.context["open"] == []
+    assert list(response.context["open"]) == []
     reviewed = text(section(response.content.decode(), "reviewed-heading"))
     assert "Missed (not reviewed before the cycle closed): C4" in reviewed
     assert "Still open" not in reviewed
@@ -257,7 +257,7 @@ def test_report_leaves_out_reviews_of_drafts(client, analyst, make_claim):
     )
     Assignment.objects.create(cycle=cycle, claim=draft, analyst=analyst)
     response = client.get(REPORT)
-    assert response.context["open"] == []
+    assert list(response.context["open"]) == []
     assert "C1" not in text(section(response.content.decode(), "reviewed-heading"))
 
 
@@ -299,3 +299,25 @@ def test_cycle_list_links_every_cycle_newest_first(client, cycle_2026_11):
 
 def test_cycle_list_without_cycles_says_so(client, db):
     assert "No review cycle has been opened yet." in client.get("/en/reviews/").content.decode()
+
+
+def test_report_pages_each_long_list_on_its_own_and_the_csv_holds_them_all(client, cycle_2026_11, analyst, make_claim, record_update):
+    for _ in range(30):
+        claim = make_claim(PRESIDENT, next_review_on=LATER)
+        record_update(claim, status=Claim.Status.ACCURATE, rationale="Another.", recorded=at(11, 20))
+        Assignment.objects.create(cycle=cycle_2026_11["cycle"], claim=claim, analyst=analyst, state="missed")
+
+    first = client.get(REPORT)
+    assert len(first.context["missed"]) == 25 and first.context["missed"].paginator.count == 31
+    assert len(first.context["changes"]) == 25  # of the period's 32 updates (C7's is a draft's: not one of them)
+    html = first.content.decode()
+    assert 'href="?missed=2"' in html and 'href="?changes=2"' in html
+
+    second = client.get(REPORT, {"missed": "2", "changes": "2"})
+    assert [review.claim.label for review in second.context["missed"]] == [f"C{n}" for n in range(32, 38)]
+    assert [entry.update.claim.label for entry in second.context["changes"]] == [f"C{n}" for n in range(31, 38)]
+    assert 'href="?changes=2&amp;missed=1"' in second.content.decode()  # the other list keeps its page
+
+    rows_ = list(csv.reader(io.StringIO(client.get(CSV).getvalue().decode().removeprefix("\ufeff"))))
+    assert len([row for row in rows_ if row[0] == "review"]) == 2 + 31
+    assert len([row for row in rows_ if row[0] == "change"]) == 2 + 30
