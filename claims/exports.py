@@ -122,15 +122,17 @@ def csv_response(filename, header, rows):
 
 @read_only
 def claims_json(request):
-    """{"count": n, "claims": [...]}, streamed claim by claim."""
-    count = Claim.objects.published().count()
+    """{"claims": [...], "count": n}, streamed claim by claim: the download starts before the query runs,
+    and the count, given last, is the number of claims the file holds."""
 
     def chunks():
-        yield f'{{\n "count": {count},\n "claims": ['
-        for index, claim in enumerate(published_claims()):
+        yield '{\n "claims": ['
+        count = 0
+        for claim in published_claims():
             text = json.dumps(claim_row(claim, request), ensure_ascii=False, indent=1).replace("\n", "\n  ")
-            yield ("," if index else "") + "\n  " + text
-        yield "\n ]\n}\n"
+            yield ("," if count else "") + "\n  " + text
+            count += 1
+        yield f'\n ],\n "count": {count}\n}}\n'
 
     return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
 
