@@ -156,3 +156,26 @@ def test_dragging_the_mouse_across_a_marked_claim_selects_its_words_and_a_plain_
 
     mark.click()
     expect(page).to_have_url(site + f"/admin/claims/claim/{claim.pk}/change/")
+
+
+def test_an_editor_picks_the_essay_of_a_new_claim_by_its_autocomplete(page, site, roles, make_user):
+    make_user("eve", "editor")
+    log_in(page, site, "eve", "pw-eve-1")
+    essay = Source.objects.get()
+    quote = next(essay.text[start : start + 12] for start in range(200, len(essay.text)) if essay.text.count(essay.text[start : start + 12]) == 1)
+
+    page.goto(site + "/admin/claims/claim/add/")
+    page.locator("select[name=source] + .select2 .select2-selection").click()
+    page.locator(".select2-search__field[aria-controls=select2-id_source-results]").fill(essay.title_en.split()[0])
+    page.locator(".select2-results__option", has_text=str(essay)).click()
+    expect(page.locator("select[name=source]")).to_have_value(str(essay.pk))
+    page.locator("input[name=number]").fill("100")
+    page.locator("textarea[name=quote]").fill(quote)
+    page.locator("select[name=kind]").select_option("assertion")
+    page.locator("textarea[name=text_en]").fill("A claim added from the blank form.")
+    page.locator("textarea[name=text_zh_hant]").fill("從空白表單新增的主張。")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
+
+    claim = Claim.objects.get(source=essay, number=100)
+    assert essay.text[claim.start : claim.end] == quote
