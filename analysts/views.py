@@ -5,13 +5,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from analysts.models import Assignment, ReviewCycle
-from claims.exports import csv_response
+from claims.exports import CHUNK, csv_response
 from claims.models import Source
 from claims.public import read_only
 from claims.scorecard import by_source
-
-PAGE_SIZE = 25
-CHUNK = 2000  # updates read at a time for the CSV
+from claims.views import PAGE_SIZE
 
 
 @read_only

@@ -554,7 +554,8 @@ class EssayFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         essays = Source.objects.only("title", "title_en").order_by("-published_on", "title_en")
         listed = list(essays[: self.ESSAYS_LISTED])
-        chosen = [pk for pk in self.lookup_val or [] if str(pk).isdigit() and int(pk) not in {essay.pk for essay in listed}]
+        shown = {essay.pk for essay in listed}
+        chosen = [pk for pk in self.lookup_val or [] if str(pk).isdigit() and int(pk) not in shown]
         listed += essays.filter(pk__in=chosen)
         return [(essay.pk, str(essay)) for essay in listed]
 

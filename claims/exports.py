@@ -35,7 +35,7 @@ COLUMNS = {
 }
 FIELDS = list(COLUMNS)
 
-CHUNK = 2000  # claims read from the database at a time
+CHUNK = 2000  # rows read from the database at a time: claims here, updates in a review's CSV
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -23,7 +23,11 @@ def page_key(revision, language, full_path):
     return hashlib.sha256(f"{revision}|{language}|{full_path}".encode()).hexdigest()[:32]
 
 
-def not_modified(etag):
+def not_modified(request, key):
+    """The 304 for a request whose If-None-Match names the page's ETag (from `key`); None for any other."""
+    etag = quote_etag(key)
+    if etag not in parse_etags(request.headers.get("If-None-Match", "")):
+        return None
     response = HttpResponseNotModified()
     response["ETag"] = etag
     return response
@@ -45,12 +49,12 @@ def read_only(view):
         key = getattr(request, "page_key", None)  # PublicPageMiddleware read the revision already
         if key is None:
             key = page_key(Revision.current(), get_language(), request.get_full_path())
-        etag = quote_etag(key)
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return not_modified(etag)
+        unchanged = not_modified(request, key)
+        if unchanged is not None:
+            return unchanged
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            response["ETag"] = etag
+            response["ETag"] = quote_etag(key)
             if not response.streaming:
                 response.page_key = key
         return response
@@ -83,9 +87,9 @@ class PublicPageMiddleware:
         except (OperationalError, InterfaceError) as error:
             return database_unavailable(request, error)  # as DatabaseUnavailableMiddleware answers for a view
         key = request.page_key = page_key(revision, language, request.get_full_path())
-        etag = quote_etag(key)
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return not_modified(etag)
+        unchanged = not_modified(request, key)
+        if unchanged is not None:
+            return unchanged
         seconds = settings.PAGE_CACHE_SECONDS
         response = cache.get(f"page:{key}") if seconds else None
         if response is not None:
