@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connections, models, router, transaction
+from django.db import InterfaceError, OperationalError, connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.signals import pre_save
 from django.dispatch import Signal, receiver
@@ -35,7 +35,9 @@ http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or 
 
 class Revision(models.Model):
     """One row counting the writes to the tracker's data: public pages derive their ETag and their
-    cache key from it, so a conditional request costs one small query and a write is seen at once.
+    cache key from it, so a conditional request is answered without rendering and a write is seen
+    at once. On PostgreSQL each web process hears the new number from a notice (claims/revision_listener.py);
+    elsewhere a public request reads it with one small query.
 
     Every save, deletion and many-to-many change of the claims' and analysts' models, and of
     accounts, moves it on just after its transaction commits (bump_revision, claims/apps.py). It
@@ -47,18 +49,51 @@ class Revision(models.Model):
     number = models.BigIntegerField(default=0)
     changed = models.DateTimeField(auto_now=True)
 
+    # PostgreSQL's notification channel for a new number (claims/revision_listener.py).
+    CHANNEL = "claims_revision"
+
     @classmethod
     def current(cls):
-        # Every public request asks, so plain SQL: the ORM would spend longer building the query than running it.
-        with connections[router.db_for_read(cls)].cursor() as cursor:
+        """The revision number, read with plain SQL: every public request asks, and the ORM would spend longer
+        building the query than running it.
+
+        On a kept connection whose health check is due (CONN_HEALTH_CHECKS), this query is the check: Django would
+        send `SELECT 1` first, a second round trip on every public request. If the kept connection has died, the
+        query fails, the connection is closed and the query runs once more on a new one, as after a failed check.
+        """
+        connection = connections[router.db_for_read(cls)]
+        checks = (
+            connection.connection is not None
+            and connection.health_check_enabled
+            and not connection.health_check_done
+            and not connection.in_atomic_block
+        )
+        if checks:
+            connection.health_check_done = True
+            try:
+                return cls._read(connection)
+            except (OperationalError, InterfaceError):
+                connection.close()
+        return cls._read(connection)
+
+    @classmethod
+    def _read(cls, connection):
+        with connection.cursor() as cursor:
             cursor.execute(f"SELECT number FROM {cls._meta.db_table} WHERE id = 1")
             row = cursor.fetchone()
         return row[0] if row else 0
 
     @classmethod
     def bump(cls):
-        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
-            cls.objects.get_or_create(pk=1, defaults={"number": 1})
+        """Move the number on; on PostgreSQL, tell the processes listening (claims/revision_listener.py) the new
+        number, a notice that PostgreSQL delivers once this transaction commits."""
+        connection = connections[router.db_for_write(cls)]
+        with transaction.atomic(using=connection.alias):
+            if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
+                cls.objects.get_or_create(pk=1, defaults={"number": 1})
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT pg_notify(%s, number::text) FROM {cls._meta.db_table} WHERE id = 1", [cls.CHANNEL])
 
 
 def bump_revision(**kwargs):

@@ -14,8 +14,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from claims.models import Revision
+from claims.revision_listener import listener
 from config.middleware import database_unavailable
 from config.routers import public_reads
+
+
+def public_revision():
+    """The data revision a public page carries: from the process's listener where it serves, else read."""
+    return listener.current() if settings.REVISION_LISTEN else Revision.current()
 
 
 def page_key(revision, language, full_path):
@@ -26,7 +32,7 @@ def page_key(revision, language, full_path):
 def not_modified(request, key):
     """The 304 for a request whose If-None-Match names the page's ETag (from `key`); None for any other."""
     etag = quote_etag(key)
-    if etag not in parse_etags(request.headers.get("If-None-Match", "")):
+    if etag not in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
         return None
     response = HttpResponseNotModified()
     response["ETag"] = etag
@@ -48,7 +54,7 @@ def read_only(view):
     def page(request, *args, **kwargs):
         key = getattr(request, "page_key", None)  # PublicPageMiddleware read the revision already
         if key is None:
-            key = page_key(Revision.current(), get_language(), request.get_full_path())
+            key = page_key(public_revision(), get_language(), request.get_full_path())
         unchanged = not_modified(request, key)
         if unchanged is not None:
             return unchanged
@@ -65,10 +71,10 @@ def read_only(view):
 class PublicPageMiddleware:
     """Answers a public page from the data revision before the rest of the middleware runs.
 
-    Placed just after whitenoise: a GET or HEAD under a language prefix costs the revision query,
-    then a matching If-None-Match is answered 304, and a page rendered before under the same
-    revision, language and address is served from the cache, as a static file would be. Anything
-    else goes on through the stack; on its way back, a page that `read_only` marked is cached with
+    Placed just after whitenoise: a GET or HEAD under a language prefix learns the revision (from
+    the process's listener, or with one small query), then a matching If-None-Match is answered
+    304, and a page rendered before under the same revision, language and address is served from
+    the cache, as a static file would be. Anything else goes on through the stack; on its way back, a page that `read_only` marked is cached with
     the headers the inner middleware gave it (the outer ones add theirs to every answer), unless
     it sets a cookie. The cache holds a page for PAGE_CACHE_SECONDS at most; 0 turns it off.
     """
@@ -83,7 +89,7 @@ class PublicPageMiddleware:
             return self.get_response(request)
         translation.activate(language)  # as LocaleMiddleware will: an error page is in the reader's language
         try:
-            revision = Revision.current()
+            revision = public_revision()
         except (OperationalError, InterfaceError) as error:
             return database_unavailable(request, error)  # as DatabaseUnavailableMiddleware answers for a view
         key = request.page_key = page_key(revision, language, request.get_full_path())

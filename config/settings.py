@@ -194,6 +194,15 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the tests have one database, read through both names
     DATABASE_ROUTERS = ["config.routers.PublicReadsRouter"]
 
+# Public pages learn the revision from PostgreSQL's notices on a connection each process keeps
+# (claims/revision_listener.py) instead of asking on every request. Only where they read the
+# primary: a replica can lag behind the notices, so with one they ask the replica.
+REVISION_LISTEN = (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and "replica" not in DATABASES
+    and env_bool("DATABASE_REVISION_LISTEN", True)
+)
+
 # Rendered public pages are cached, keyed by the data revision (claims.models.Revision), the
 # language and the address, for at most this many seconds; 0 turns the page cache off. The cache
 # is this process's memory unless REDIS_URL names a Redis server that several app servers share.

@@ -23,6 +23,14 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def revision_read_from_the_table():
+    """Public pages read the revision from the table: most tests write inside a transaction that never commits,
+    whose moves no notice reports. tests/claims/test_revision_listener.py turns the listener on."""
+    with override_settings(REVISION_LISTEN=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Start every test in the default language: a request to /en/ leaves English active in the thread."""

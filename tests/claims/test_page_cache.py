@@ -1,5 +1,6 @@
 """Public pages: an ETag from the data revision, 304 without rendering, and a cache that a write empties."""
 
+import psycopg
 import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
@@ -126,3 +127,23 @@ def test_a_304_or_a_cached_page_does_not_run_the_middleware_after_it(client, mak
     assert calls == []
     client.get("/en/claims/?page=1")
     assert calls == ["/en/claims/"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_the_revision_is_the_kept_connections_health_check(monkeypatch):
+    if connection.vendor != "postgresql" or not connection.settings_dict["CONN_HEALTH_CHECKS"]:
+        pytest.skip("a PostgreSQL connection with health checks")
+    Revision.bump()
+    expected = Revision.current()
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append("SELECT 1") or True)
+    connection.health_check_done = False  # as at the start of each request
+    assert Revision.current() == expected
+    assert checks == []  # no second round trip
+
+    ended = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params() | {"autocommit": True}) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [ended])
+    connection.health_check_done = False
+    assert Revision.current() == expected  # the dead connection was closed and the query ran on a new one
+    assert connection.connection.info.backend_pid != ended

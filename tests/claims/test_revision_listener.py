@@ -1,0 +1,148 @@
+"""The revision listener: a process learns the data revision from PostgreSQL's notices, without a query per page.
+
+These tests commit for real (a notice is sent when its transaction commits) and need PostgreSQL.
+"""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from claims import revision_listener
+from claims.models import Claim, Revision
+from claims.revision_listener import RevisionListener
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN and NOTIFY are PostgreSQL's")
+
+
+@pytest.fixture
+def listener():
+    listening = RevisionListener()
+    yield listening
+    listening.close()
+
+
+def eventually(read, expected, seconds=3.0):
+    """`read()` once it returns `expected` (a notice takes a moment to arrive), else what it returned last."""
+    deadline = time.monotonic() + seconds
+    while (value := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return value
+
+
+def test_the_listener_starts_from_the_table_and_hears_each_committed_move(listener, monkeypatch):
+    Revision.bump()
+    assert listener.current() == Revision.current()
+    monkeypatch.setattr(revision_listener, "CONFIRM_SECONDS", 3600)  # only a notice can tell it now
+    before = Revision.current()
+    Revision.bump()
+    assert eventually(listener.current, before + 1) == before + 1
+    Revision.bump()
+    Revision.bump()
+    assert eventually(listener.current, before + 3) == before + 3
+
+
+def test_a_move_inside_a_transaction_is_heard_only_once_it_commits(listener, make_claim, monkeypatch):
+    claim = make_claim()
+    monkeypatch.setattr(revision_listener, "CONFIRM_SECONDS", 3600)
+    before = listener.current()
+    with transaction.atomic():
+        Claim.objects.get(pk=claim.pk).edit({"text_en": "A new wording."}, reason="Wording.")
+        time.sleep(0.2)
+        assert listener.current() == before
+    assert eventually(listener.current, before + 1) == before + 1
+
+
+def test_a_move_that_sent_no_notice_is_read_once_the_number_is_due(listener, monkeypatch):
+    Revision.bump()
+    monkeypatch.setattr(revision_listener, "CONFIRM_SECONDS", 0.3)
+    before = listener.current()
+    Revision.objects.filter(pk=1).update(number=before + 10)  # no NOTIFY: as if the notice were lost
+    assert listener.current() == before
+    time.sleep(0.4)
+    assert listener.current() == before + 10
+
+
+def test_a_connection_the_server_ended_is_replaced_without_an_error(listener):
+    listener.current()
+    ended = listener.connection.info.backend_pid
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [ended])
+    time.sleep(0.2)
+    assert listener.current() == Revision.current()
+    assert listener.connection.info.backend_pid != ended
+    before = Revision.current()
+    Revision.bump()
+    assert eventually(listener.current, before + 1) == before + 1
+
+
+def test_no_database_is_djangos_operational_error(listener, monkeypatch):
+    def refuse(**kwargs):
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(psycopg, "connect", refuse)
+    with pytest.raises(OperationalError, match="connection refused"):
+        listener.current()
+    monkeypatch.undo()
+    assert listener.current() == Revision.current()  # and it opens once the database answers
+
+
+def test_a_forked_process_opens_its_own_connection_and_leaves_the_parents_open(listener):
+    listener.current()
+    parents = listener.connection
+    listener.pid = -1  # as in a child forked after the parent opened its connection
+    listener.current()
+    assert listener.connection is not parents
+    assert not parents.closed
+    parents.close()
+
+
+def test_threads_share_one_listener(listener):
+    before = listener.current()
+    errors, seen = [], []
+
+    def read():
+        try:
+            for _ in range(200):
+                seen.append(listener.current())
+        except Exception as error:  # noqa: BLE001 - the test reports any
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    for _ in range(5):
+        Revision.bump()
+    for reader in readers:
+        reader.join()
+    assert errors == []
+    assert min(seen) >= before
+    assert eventually(listener.current, before + 5) == before + 5
+
+
+def test_with_the_listener_a_304_runs_no_query_and_a_write_changes_the_etag(client, make_claim, monkeypatch):
+    claim = make_claim()
+    monkeypatch.setattr(revision_listener, "CONFIRM_SECONDS", 3600)
+    with override_settings(REVISION_LISTEN=True, PAGE_CACHE_SECONDS=0):
+        try:
+            etag = client.get("/en/claims/")["ETag"]
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/en/claims/", HTTP_IF_NONE_MATCH=etag)
+            assert response.status_code == 304
+            assert len(queries) == 0
+
+            Claim.objects.get(pk=claim.pk).edit({"text_en": "A new wording."}, reason="Wording.")
+            status = eventually(lambda: client.get("/en/claims/", HTTP_IF_NONE_MATCH=etag).status_code, 200)
+            assert status == 200
+            assert "A new wording." in client.get("/en/claims/").content.decode()
+        finally:
+            revision_listener.listener.close()
