@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -462,3 +462,40 @@ def test_a_failure_half_way_leaves_nothing_written(where, monkeypatch):
     assert not Source.objects.exists() and not Claim.objects.exists()
     assert history_row_count() == 0
     assert gc.isenabled()  # switched off for the run only
+
+
+def foreign_keys():
+    with connection.cursor() as cursor:
+        cursor.execute(synthetic.FOREIGN_KEYS, [[model._meta.db_table for model in synthetic.written_models()]])
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the foreign keys are dropped and added back on PostgreSQL only")
+
+
+def test_the_foreign_keys_dropped_for_the_run_are_back_as_they_were(postgresql):
+    before = foreign_keys()
+    assert len(before) > 20
+    generate("--claims", "250", "--seed", "7")
+    assert foreign_keys() == before
+
+
+def test_a_row_that_points_nowhere_fails_the_run_and_leaves_the_keys(postgresql, monkeypatch):
+    """The keys are checked when they are added back: a dangling reference is caught, and nothing is written."""
+    before = foreign_keys()
+    insert = synthetic.Table.insert
+
+    def one_evidence_of_no_claim(self, rows, cursor):
+        if self.model is Evidence:
+            rows[-1]["claim_id"] = 10**9
+        return insert(self, rows, cursor)
+
+    monkeypatch.setattr(synthetic.Table, "insert", one_evidence_of_no_claim)
+    with pytest.raises(IntegrityError, match="claims_evidence"):
+        generate("--claims", "250", "--seed", "7")
+    assert foreign_keys() == before
+    assert not Source.objects.exists() and not Claim.objects.exists()
+    assert history_row_count() == 0

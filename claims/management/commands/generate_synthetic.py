@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = (
         "Generate a synthetic data set for benchmarks: Traditional Chinese sources of about 100 claims each, "
         "claims anchored in them, updates with evidence, corrections, relations, and the history of every "
-        "record, written in bulk. The same --seed and --claims give the same data. All or nothing."
+        "record, written in bulk. The same --seed and --claims give the same data. All or nothing. On PostgreSQL "
+        "the tables written, and those they point to (accounts among them), are closed to readers until it ends: "
+        "run it on a database of its own."
     )
 
     def add_arguments(self, parser):
