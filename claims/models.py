@@ -36,8 +36,8 @@ http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or 
 class Revision(models.Model):
     """One row counting the writes to the tracker's data: public pages derive their ETag and their
     cache key from it, so a conditional request is answered without rendering and a write is seen
-    at once. On PostgreSQL each web process hears the new number from a notice (claims/revision_listener.py);
-    elsewhere a public request reads it with one small query.
+    at once. On PostgreSQL without a replica each web process hears the new number from a notice
+    (claims/revision_listener.py); elsewhere a public request reads it with one small query.
 
     Every save, deletion and many-to-many change of the claims' and analysts' models, and of
     accounts, moves it on just after its transaction commits (bump_revision, claims/apps.py). It
@@ -73,6 +73,8 @@ class Revision(models.Model):
             try:
                 return cls._read(connection)
             except (OperationalError, InterfaceError):
+                if not connection.connection.broken:
+                    raise  # the connection is sound (a statement timeout, say): no second try
                 connection.close()
         return cls._read(connection)
 

@@ -7,9 +7,10 @@ the socket without waiting (no round trip): a notice that has arrived gives the 
 
 The number is read from the table when the connection opens (after LISTEN, so that no move is missed
 in between) and again when it is older than CONFIRM_SECONDS, so a connection that died without a
-word, or a move that sent no notice, costs a reader at most that long. A connection that fails is
-replaced at once; if no new one opens, the error reaches the caller as Django's OperationalError,
-which the public pages answer with 503.
+word (TCP keepalives and a 2-second TCP timeout bound that read), or a move that sent no notice,
+costs a reader at most that long. A kept connection that fails is replaced at once; if no new one
+opens, the error reaches the caller as Django's OperationalError, which the public pages answer
+with 503.
 
 It serves only where the revision is read from the primary database (REVISION_LISTEN, on by default
 for PostgreSQL without a replica): a replica can be behind its primary, and a page rendered from it
@@ -41,15 +42,21 @@ class RevisionListener:
     def current(self):
         """The revision number: from the notices received, or from the table when due."""
         with self.lock:
+            kept = self.connection is not None and self.pid == os.getpid()
             try:
-                return self._current()
+                try:
+                    return self._current()
+                except (psycopg.OperationalError, psycopg.InterfaceError):
+                    self._drop()
+                    if not kept:
+                        raise
+                return self._current()  # the kept connection had died: once more, on a new one
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                self._drop()
+                raise OperationalError(str(error)) from error  # Django's, which the public pages answer with 503
             except psycopg.Error:
                 self._drop()
-            try:
-                return self._current()  # on a new connection
-            except psycopg.Error as error:
-                self._drop()
-                raise OperationalError(str(error)) from error
+                raise
 
     def close(self):
         with self.lock:
@@ -83,6 +90,14 @@ class RevisionListener:
             host=settings["HOST"],
             port=settings["PORT"],
             connect_timeout=settings["OPTIONS"].get("connect_timeout", 3),
+            options=settings["OPTIONS"].get("options", ""),  # the statement timeout
+            # An idle connection lives as long as the process: a peer gone silent is noticed by TCP within seconds,
+            # so a request waits that long, not the minutes TCP's defaults would take.
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=5,
+            keepalives_count=3,
+            tcp_user_timeout=2000,
             autocommit=True,
         )
         self.pid = os.getpid()
@@ -98,7 +113,11 @@ class RevisionListener:
         self.confirmed = time.monotonic()
 
     def _notified(self, payload):
-        self.heard = max(self.heard, int(payload))
+        try:
+            number = int(payload)
+        except ValueError:
+            return  # not the tracker's: any role may NOTIFY on the channel
+        self.heard = max(self.heard, number)
         self.number = max(self.number, self.heard)
 
     def _drop(self):

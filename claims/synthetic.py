@@ -45,6 +45,7 @@ from claims.models import (
     Topic,
     Track,
     Update,
+    bump_revision,
     stamp,
     text_hash,
 )
@@ -757,9 +758,9 @@ class Batch:
         return tables
 
 
-# The foreign keys of some tables (PostgreSQL): (table, name, definition), one row each.
+# The foreign keys of some tables (PostgreSQL): (table, name, definition, table it points to), one row each.
 FOREIGN_KEYS = """
-    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text FROM pg_constraint
     WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2
 """
 
@@ -801,8 +802,10 @@ class SyntheticRun:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a table with checks pending cannot be altered
+                # Adding a key back reads its whole table, earlier runs' rows included: no statement timeout.
+                cursor.execute("SET LOCAL statement_timeout = 0")
                 cursor.execute(FOREIGN_KEYS, [[model._meta.db_table for model in written_models()]])
-                self.foreign_keys = cursor.fetchall()
+                self.foreign_keys = [row[:3] for row in cursor.fetchall()]
                 for table, name, _definition in self.foreign_keys:
                     cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         self.writer = Writer()
@@ -845,9 +848,10 @@ class SyntheticRun:
         self.writer.put(batch.tables(), sum(size for _number, size in sources))
 
     def finish(self):
-        """Move the id sequences past the ids this run set itself (PostgreSQL; SQLite follows by itself), and
-        gather the planner's statistics of the tables written, as after any bulk load: without them PostgreSQL
+        """Move the data revision on (COPY sends no signal), the id sequences past the ids this run set itself
+        (PostgreSQL; SQLite follows by itself), and gather the planner's statistics of the tables written, as after any bulk load: without them PostgreSQL
         guesses, and reads an update's evidence links, for one, by scanning all 200,000 of them."""
+        bump_revision()  # the public pages and their cache see the new data once the run commits
         statements = connection.ops.sequence_reset_sql(no_style(), written_models())
         with connection.cursor() as cursor:
             for statement in statements:

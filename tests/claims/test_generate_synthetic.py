@@ -15,7 +15,19 @@ from django.db.models import Count
 from django.utils import timezone
 
 from claims import synthetic
-from claims.models import Actor, Claim, ClaimRelation, Confidence, Evidence, Source, Stage, Topic, Track, Update
+from claims.models import (
+    Actor,
+    Claim,
+    ClaimRelation,
+    Confidence,
+    Evidence,
+    Revision,
+    Source,
+    Stage,
+    Topic,
+    Track,
+    Update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -476,11 +488,28 @@ def postgresql():
         pytest.skip("the foreign keys are dropped and added back on PostgreSQL only")
 
 
-def test_the_foreign_keys_dropped_for_the_run_are_back_as_they_were(postgresql):
+def test_the_foreign_keys_dropped_for_the_run_are_back_as_they_were(postgresql, monkeypatch):
     before = foreign_keys()
     assert len(before) > 20
+    during = []
+    insert = synthetic.Table.insert
+
+    def look(self, rows, cursor):  # on the writer's connection, inside the run's transaction
+        cursor.execute(synthetic.FOREIGN_KEYS, [[model._meta.db_table for model in synthetic.written_models()]])
+        during.append(len(cursor.fetchall()))
+        return insert(self, rows, cursor)
+
+    monkeypatch.setattr(synthetic.Table, "insert", look)
     generate("--claims", "250", "--seed", "7")
+    assert during and set(during) == {0}
     assert foreign_keys() == before
+
+
+def test_a_run_moves_the_data_revision_once_it_commits(django_capture_on_commit_callbacks):
+    before = Revision.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        generate("--claims", "250", "--seed", "7")
+    assert Revision.current() == before + 1
 
 
 def test_a_row_that_points_nowhere_fails_the_run_and_leaves_the_keys(postgresql, monkeypatch):

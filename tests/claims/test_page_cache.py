@@ -4,7 +4,7 @@ import psycopg
 import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -143,7 +143,32 @@ def test_reading_the_revision_is_the_kept_connections_health_check(monkeypatch):
 
     ended = connection.connection.info.backend_pid
     with psycopg.connect(**connection.get_connection_params() | {"autocommit": True}) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [ended])
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", [ended])  # returns once it has ended
     connection.health_check_done = False
     assert Revision.current() == expected  # the dead connection was closed and the query ran on a new one
     assert connection.connection.info.backend_pid != ended
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revision_read_that_times_out_is_not_tried_again(monkeypatch):
+    if connection.vendor != "postgresql" or not connection.settings_dict["CONN_HEALTH_CHECKS"]:
+        pytest.skip("a PostgreSQL connection with health checks")
+    Revision.bump()
+    reads = []
+    read = Revision._read
+
+    def slow(connection):
+        reads.append(connection.alias)
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 50")
+            try:
+                cursor.execute("SELECT pg_sleep(1)")
+            finally:
+                cursor.execute("SET statement_timeout = 0")
+        return read(connection)
+
+    monkeypatch.setattr(Revision, "_read", slow)
+    connection.health_check_done = False
+    with pytest.raises(OperationalError, match="statement timeout"):
+        Revision.current()
+    assert reads == ["default"]

@@ -97,12 +97,17 @@ class Command(BaseCommand):
         return done
 
     def lock_tables(self):
-        """Keep other writers out of the tables this run sets ids in, until it commits (PostgreSQL)."""
+        """Keep every other session out of the tables this run writes and of those they point to, until it commits
+        (PostgreSQL): the run drops their foreign keys, which takes these locks, and takes them first so that
+        it never waits for one half way, nor deadlocks with a writer that holds a row."""
         if connection.vendor != "postgresql":
             return  # SQLite's transactions here take the database's write lock when they begin
-        tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in synthetic.written_models())
+        written = [model._meta.db_table for model in synthetic.written_models()]
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(synthetic.FOREIGN_KEYS, [written])
+            pointed_to = sorted({target for _table, _name, _definition, target in cursor.fetchall()})
+            tables = ", ".join([*(connection.ops.quote_name(table) for table in written), *pointed_to])
+            cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
 
     @staticmethod
     def refuse_existing(seed, count):
