@@ -1,19 +1,26 @@
 """The revision listener: a process learns the data revision from PostgreSQL's notices, without a query per page.
 
-These tests commit for real (a notice is sent when its transaction commits) and need PostgreSQL.
+These tests commit for real (a notice is sent when its transaction commits) and need PostgreSQL. The last one
+runs two gunicorn servers on the test database, as two app servers.
 """
 
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from claims import revision_listener
 from claims.models import Claim, Revision
 from claims.revision_listener import RevisionListener
+from tests.config.test_outage import environment, fetch, free_port, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -172,3 +179,55 @@ def test_with_the_listener_a_304_runs_no_query_and_a_write_changes_the_etag(clie
             assert "A new wording." in client.get("/en/claims/").content.decode()
         finally:
             revision_listener.listener.close()
+
+
+@pytest.fixture
+def two_servers(tmp_path):
+    """Two gunicorn servers of one worker each on the test database, as two app servers behind a load balancer;
+    yields their base URLs."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}/{database['NAME']}"
+    servers, bases = [], []
+    try:
+        for number in (1, 2):
+            port = free_port()
+            log = (tmp_path / f"gunicorn-{number}.log").open("w")
+            servers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+                    cwd=settings.BASE_DIR, env=environment(url), stdout=log, stderr=subprocess.STDOUT,
+                )
+            )  # fmt: skip
+            bases.append(f"http://127.0.0.1:{port}")
+        for base in bases:
+            wait_for(lambda base=base: fetch(base + "/en/methodology/")[0] == 200, seconds=30)
+        yield bases
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def conditional_get(url, etag):
+    """(status, ETag, body) of a GET with If-None-Match."""
+    request = urllib.request.Request(url, headers={"If-None-Match": etag})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.headers["ETag"], answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["ETag"], ""
+
+
+def test_two_app_servers_answer_a_write_with_the_new_page_at_once(make_claim, two_servers):
+    claim = make_claim(text_en="The first wording.")
+    etags = {fetch(base + "/en/claims/")[1]["ETag"] for base in two_servers}
+    assert len(etags) == 1
+    etag = etags.pop()
+    assert [conditional_get(base + "/en/claims/", etag)[0] for base in two_servers] == [304, 304]
+
+    Claim.objects.get(pk=claim.pk).edit({"text_en": "The second wording."}, reason="Wording.")
+    answers = [eventually(lambda base=base: conditional_get(base + "/en/claims/", etag)[0], 200) for base in two_servers]
+    assert answers == [200, 200]
+    pages = [conditional_get(base + "/en/claims/", etag) for base in two_servers]
+    assert pages[0][1] == pages[1][1] != etag  # both servers agree on the new revision
+    assert all("The second wording." in body and "The first wording." not in body for _, _, body in pages)
