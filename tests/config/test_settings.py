@@ -239,3 +239,20 @@ def test_the_page_cache_is_this_process_memory_unless_redis_is_named(monkeypatch
 def test_the_page_cache_can_be_turned_off():
     result = start_django(DJANGO_DEBUG="true", PAGE_CACHE_SECONDS="0", show="PAGE_CACHE_SECONDS")
     assert "'PAGE_CACHE_SECONDS': 0" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "variables, listens",
+    [
+        ({"DATABASE_URL": "postgres://u@h/n"}, True),
+        ({"DATABASE_URL": "postgres://u@h/n", "DATABASE_REVISION_LISTEN": "false"}, False),
+        ({"DATABASE_URL": "postgres://u@h/n", "DATABASE_REPLICA_URL": "postgres://u@r/n"}, False),  # a replica lags
+        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, False),
+    ],
+    ids=["postgresql", "turned off", "with a replica", "sqlite"],
+)
+def test_the_revision_listener_serves_postgresql_without_a_replica(variables, listens):
+    started = start_django(show="REVISION_LISTEN", DJANGO_DEBUG="true", **variables)
+
+    assert started.returncode == 0, started.stderr
+    assert f"'REVISION_LISTEN': {listens}" in started.stdout
