@@ -81,9 +81,14 @@ class Revision(models.Model):
     @classmethod
     def _read(cls, connection):
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT number FROM {cls._meta.db_table} WHERE id = 1")
+            cursor.execute(cls.number_sql())
             row = cursor.fetchone()
         return row[0] if row else 0
+
+    @classmethod
+    def number_sql(cls):
+        """The query of the number, for any cursor: Django's here, the listener's own connection (revision_listener.py)."""
+        return f"SELECT number FROM {cls._meta.db_table} WHERE id = 1"
 
     @classmethod
     def bump(cls):

@@ -108,7 +108,7 @@ class RevisionListener:
 
     def _confirm(self):
         self.heard = 0  # a notice that comes with the answer is newer than the row read
-        row = self.connection.execute(f"SELECT number FROM {Revision._meta.db_table} WHERE id = 1").fetchone()
+        row = self.connection.execute(Revision.number_sql()).fetchone()
         self.number = max(row[0] if row else 0, self.heard)  # the row, even below the number held: a restored backup
         self.confirmed = time.monotonic()
 

@@ -758,11 +758,16 @@ class Batch:
         return tables
 
 
-# The foreign keys of some tables (PostgreSQL): (table, name, definition, table it points to), one row each.
-FOREIGN_KEYS = """
-    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text FROM pg_constraint
-    WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2
-"""
+def written_foreign_keys(cursor):
+    """The foreign keys of the tables a run writes (PostgreSQL): (table, name, definition, table it points to)."""
+    cursor.execute(
+        """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text
+        FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2
+        """,
+        [[model._meta.db_table for model in written_models()]],
+    )
+    return cursor.fetchall()
 
 
 class SyntheticRun:
@@ -804,8 +809,7 @@ class SyntheticRun:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a table with checks pending cannot be altered
                 # Adding a key back reads its whole table, earlier runs' rows included: no statement timeout.
                 cursor.execute("SET LOCAL statement_timeout = 0")
-                cursor.execute(FOREIGN_KEYS, [[model._meta.db_table for model in written_models()]])
-                self.foreign_keys = [row[:3] for row in cursor.fetchall()]
+                self.foreign_keys = [row[:3] for row in written_foreign_keys(cursor)]
                 for table, name, _definition in self.foreign_keys:
                     cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         self.writer = Writer()

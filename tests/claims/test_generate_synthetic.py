@@ -478,8 +478,7 @@ def test_a_failure_half_way_leaves_nothing_written(where, monkeypatch):
 
 def foreign_keys():
     with connection.cursor() as cursor:
-        cursor.execute(synthetic.FOREIGN_KEYS, [[model._meta.db_table for model in synthetic.written_models()]])
-        return cursor.fetchall()
+        return synthetic.written_foreign_keys(cursor)
 
 
 @pytest.fixture
@@ -495,8 +494,7 @@ def test_the_foreign_keys_dropped_for_the_run_are_back_as_they_were(postgresql, 
     insert = synthetic.Table.insert
 
     def look(self, rows, cursor):  # on the writer's connection, inside the run's transaction
-        cursor.execute(synthetic.FOREIGN_KEYS, [[model._meta.db_table for model in synthetic.written_models()]])
-        during.append(len(cursor.fetchall()))
+        during.append(len(synthetic.written_foreign_keys(cursor)))
         return insert(self, rows, cursor)
 
     monkeypatch.setattr(synthetic.Table, "insert", look)

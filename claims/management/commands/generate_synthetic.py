@@ -102,11 +102,10 @@ class Command(BaseCommand):
         it never waits for one half way, nor deadlocks with a writer that holds a row."""
         if connection.vendor != "postgresql":
             return  # SQLite's transactions here take the database's write lock when they begin
-        written = [model._meta.db_table for model in synthetic.written_models()]
+        written = [connection.ops.quote_name(model._meta.db_table) for model in synthetic.written_models()]
         with connection.cursor() as cursor:
-            cursor.execute(synthetic.FOREIGN_KEYS, [written])
-            pointed_to = sorted({target for _table, _name, _definition, target in cursor.fetchall()})
-            tables = ", ".join([*(connection.ops.quote_name(table) for table in written), *pointed_to])
+            pointed_to = sorted({target for _table, _name, _definition, target in synthetic.written_foreign_keys(cursor)})
+            tables = ", ".join([*written, *pointed_to])
             cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
 
     @staticmethod
